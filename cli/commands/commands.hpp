@@ -1,0 +1,30 @@
+// Every command area registers its subcommands here; one file per API area (mirrors
+// daemon/api). Each verb: an Options struct, add_<area>_<verb>() that only parses, and
+// <area>_<verb>_run(opts, deps) that does the work and returns the exit code.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "deps.hpp"
+
+namespace secu::cli {
+
+// CLI11 callbacks only record which command to run; main() runs it after parsing, once the
+// environment has been folded under the flags. So parse tests can check options without I/O.
+struct RunState {
+  std::function<int()> run;
+};
+
+void add_core_commands(CLI::App& app, Deps& d, RunState& rs);
+
+// Helpers shared by command files.
+// Calls secud and prints errors; on success returns the parsed JSON body (or null when empty).
+struct CallResult {
+  int exit_code = 0;
+  std::string body;
+  bool ok() const { return exit_code == 0; }
+};
+CallResult call(Deps& d, const std::string& method, const std::string& path,
+                const std::string& body = {}, bool authenticated = true);
+
+}  // namespace secu::cli

@@ -1,0 +1,115 @@
+#include "deps.hpp"
+
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <ostream>
+
+#include "config.hpp"
+#include "secu/files.hpp"
+
+namespace secu::cli {
+
+namespace {
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' '))
+    s.pop_back();
+  return s;
+}
+}  // namespace
+
+OutputFormat Deps::format() const {
+  if (global.output == "json") return OutputFormat::kJson;
+  if (global.output == "csv") return OutputFormat::kCsv;
+  return OutputFormat::kTable;
+}
+
+std::string Deps::addr() const {
+  // Precedence: flag, then env (main() put both into global.addr), then context, then default.
+  if (!global.addr.empty()) return global.addr;
+  auto cfg = load_cli_config();
+  if (cfg.ok()) {
+    const std::string name = global.context.empty() ? cfg->current : global.context;
+    if (auto it = cfg->contexts.find(name); it != cfg->contexts.end() && !it->second.addr.empty())
+      return it->second.addr;
+  }
+  return "http://127.0.0.1:8787";
+}
+
+std::unique_ptr<Client> Deps::anonymous_client() {
+  ClientOptions o;
+  o.addr = addr();
+  o.ca_file = global.ca_file;
+  o.insecure = global.insecure;
+  return std::make_unique<Client>(o);
+}
+
+Result<std::unique_ptr<Client>> Deps::client() {
+  ClientOptions o;
+  o.addr = addr();
+  o.ca_file = global.ca_file;
+  o.insecure = global.insecure;
+  // Credentials, highest first: --token/SECU_TOKEN, --admin-token/SECU_ADMIN_TOKEN (main() folds
+  // flag over env), the context's stored login token, the context's admin token file, then the
+  // admin.token of --data-dir/SECU_DATA_DIR. After `secuctl logout` the implicit admin token is
+  // not used until the next login, so a logged-out shell is not silently an admin.
+  if (!global.token.empty()) {
+    o.bearer = global.token;
+  } else if (!global.admin_token.empty()) {
+    o.admin_token = global.admin_token;
+  } else {
+    SECU_TRY(auto cfg, load_cli_config());
+    const std::string name = global.context.empty() ? cfg.current : global.context;
+    Context ctx;
+    if (auto it = cfg.contexts.find(name); it != cfg.contexts.end()) ctx = it->second;
+    if (!ctx.token.empty()) {
+      o.bearer = ctx.token;
+    } else if (!ctx.logged_out) {
+      std::string file = ctx.admin_token_file;
+      if (file.empty() && !global.data_dir.empty()) file = global.data_dir + "/admin.token";
+      if (!file.empty() && files::exists(file)) {
+        SECU_TRY(auto text, files::read_all(file));
+        o.admin_token = trim(text);
+      }
+    }
+  }
+  return std::make_unique<Client>(o);
+}
+
+int report_error(Deps& d, const Error& e, int status, const std::string& request_id) {
+  std::string line = "secuctl: " + e.message;
+  if (!e.code.empty()) line += " (" + e.code;
+  if (!e.field.empty()) line += ", field " + e.field;
+  if (!request_id.empty()) line += ", request " + request_id;
+  if (!e.code.empty()) line += ")";
+  *d.err << line << "\n";
+  if (e.code == "unreachable") return kExitUnreachable;
+  if (status) return exit_code_for_status(status);
+  switch (e.kind) {
+    case ErrorKind::kInvalid:
+      return kExitUsage;
+    case ErrorKind::kUnauthenticated:
+    case ErrorKind::kForbidden:
+      return kExitAuth;
+    case ErrorKind::kNotFound:
+      return kExitNotFound;
+    case ErrorKind::kConflict:
+      return kExitConflict;
+    default:
+      return kExitError;
+  }
+}
+
+int report_reply_error(Deps& d, const Reply& r) {
+  Error e = Error::make(ErrorKind::kInternal, "http_" + std::to_string(r.status),
+                        "secud answered HTTP " + std::to_string(r.status));
+  auto j = nlohmann::json::parse(r.body, nullptr, false);
+  if (!j.is_discarded() && j.is_object() && j.contains("error") && j["error"].is_object()) {
+    const auto& err = j["error"];
+    e.code = err.value("code", e.code);
+    e.message = err.value("message", e.message);
+    e.field = err.value("field", std::string());
+  }
+  return report_error(d, e, r.status, r.request_id);
+}
+
+}  // namespace secu::cli

@@ -1,0 +1,64 @@
+// What every secuctl command gets (model: gh's cmdutil.Factory): global options, streams with
+// their TTY flags, and a client maker. Commands parse into an Options struct, then a run
+// function takes (Options, Deps&) and returns an exit code; parse tests inject a capturing run.
+#pragma once
+
+#include <functional>
+#include <iosfwd>
+#include <memory>
+#include <string>
+
+#include "client.hpp"
+#include "secu/result.hpp"
+
+namespace secu::cli {
+
+enum class OutputFormat { kTable, kJson, kCsv };
+
+// Exit codes (DESIGN.md).
+constexpr int kExitOk = 0;
+constexpr int kExitError = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitAuth = 3;
+constexpr int kExitNotFound = 4;
+constexpr int kExitConflict = 5;
+constexpr int kExitUnreachable = 6;
+
+struct GlobalOptions {
+  std::string addr;         // --addr / SECU_ADDR / context / http://127.0.0.1:8787
+  std::string admin_token;  // --admin-token / SECU_ADMIN_TOKEN
+  std::string token;        // --token / SECU_TOKEN
+  std::string data_dir;     // --data-dir / SECU_DATA_DIR: where admin.token is read from
+  std::string context;      // --context / SECU_CONTEXT
+  std::string output = "table";
+  bool quiet = false;  // -q: ids only
+  bool no_headers = false;
+  std::string ca_file;
+  bool insecure = false;
+};
+
+struct Deps {
+  GlobalOptions global;
+  std::ostream* out;
+  std::ostream* err;
+  std::istream* in;
+  bool stdout_tty = false;
+  bool stdin_tty = false;
+  bool stderr_tty = false;
+
+  OutputFormat format() const;
+  // A client with the credentials resolved from flags, env, stored login and admin.token.
+  Result<std::unique_ptr<Client>> client();
+  // Same, but without any credentials (public endpoints).
+  std::unique_ptr<Client> anonymous_client();
+  // The address after flag > env > context > default.
+  std::string addr() const;
+};
+
+// Prints an error line ("secuctl: <message> (code <code>, request <id>)") and returns the exit
+// code for it. `status` is the HTTP status when the error came from secud, 0 otherwise.
+int report_error(Deps& d, const Error& e, int status = 0, const std::string& request_id = {});
+// The exit code and error line for a non-2xx reply.
+int report_reply_error(Deps& d, const Reply& r);
+
+}  // namespace secu::cli

@@ -1,0 +1,178 @@
+// secud: the Secu daemon. `secud [serve]` runs the HTTP control plane and gateway;
+// `secud routes` prints the route table; `secud version`.
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <cstdio>
+#include <thread>
+
+#include "secu/crypto.hpp"
+#include "secu/files.hpp"
+#include "secu/log.hpp"
+#include "server/app.hpp"
+#include "server/config.hpp"
+#include "server/routes.hpp"
+#include "server/server.hpp"
+
+#ifndef SECU_VERSION
+#define SECU_VERSION "0.0.0"
+#endif
+
+using namespace secu;
+using namespace secu::daemon;
+
+namespace {
+
+log::Level level_of(const std::string& s) {
+  if (s == "debug") return log::Level::kDebug;
+  if (s == "warn") return log::Level::kWarn;
+  if (s == "error") return log::Level::kError;
+  return log::Level::kInfo;
+}
+
+int fail(const Error& e) {
+  std::fprintf(stderr, "secud: %s\n", e.message.c_str());
+  return e.kind == ErrorKind::kInvalid ? 2 : 1;
+}
+
+void print_routes(const RouteTable& t) {
+  std::printf("%-7s %-44s %-15s %s\n", "METHOD", "PATH", "ACCESS", "SUMMARY");
+  for (const auto& r : t.routes()) {
+    std::printf("%-7s %-44s %-15s %s\n", r.method.c_str(), r.path.c_str(), access_name(r.access),
+                r.summary.c_str());
+  }
+}
+
+int serve(const FlagValues& flags) {
+  auto cfg = load_config(flags);
+  if (!cfg.ok()) return fail(cfg.error());
+  log::set_min_level(level_of(cfg->log_level));
+  auto config = std::make_shared<const Config>(std::move(cfg).value());
+
+  auto app = bootstrap(config);
+  if (!app.ok()) return fail(app.error());
+  Server server(**app, build_route_table());
+  if (auto st = server.bind(); !st.ok()) return fail(st.error());
+
+  const std::string where = config->host() + ":" + std::to_string(server.port());
+  if (!config->port_file.empty()) {
+    if (auto st =
+            files::write_atomic(config->port_file, std::to_string(server.port()) + "\n", 0644);
+        !st.ok())
+      return fail(st.error());
+  }
+  std::printf("listening on %s\n", where.c_str());
+  std::fflush(stdout);
+  log::info("listening",
+            {{"addr", where},
+             {"data_dir", config->data_dir},
+             {"schema_version", static_cast<int64_t>((*app)->store().schema_version())}});
+
+  // Signals are handled on one thread with sigtimedwait (they were blocked in main before any
+  // thread started, so no other thread receives them).
+  std::atomic<bool> done{false};
+  std::thread signals([&] {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    const timespec tick{0, 200 * 1000 * 1000};
+    while (!done) {
+      const int sig = sigtimedwait(&set, nullptr, &tick);
+      if (sig == SIGTERM || sig == SIGINT) {
+        log::info("draining", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+        (*app)->draining = true;
+        server.stop();
+        return;
+      }
+      if (sig == SIGHUP) {
+        // A bad file keeps the running config and says why.
+        auto next = load_config(flags);
+        if (!next.ok()) {
+          log::error("reload failed; keeping the running config",
+                     {{"reason", next.error().message}});
+        } else {
+          log::set_min_level(level_of(next->log_level));
+          (*app)->replace_config(std::make_shared<const Config>(std::move(next).value()));
+          log::info("config reloaded");
+        }
+      }
+    }
+  });
+
+  server.serve();  // returns once stopped and in-flight requests are done
+  done = true;
+  signals.join();
+  (*app)->store().close();
+  log::info("stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Block the signals we handle before any thread exists, so every thread inherits the mask.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  // Everything secud creates (database, WAL, keys, tokens) is private to its user.
+  ::umask(077);
+
+  if (!crypto::init().ok()) {
+    std::fprintf(stderr, "secud: libsodium failed to initialise\n");
+    return 1;
+  }
+
+  CLI::App cli{"secud: the Secu daemon (control plane and agent gateway)", "secud"};
+  cli.set_version_flag("--version", SECU_VERSION);
+  FlagValues flags;
+  std::map<std::string, std::string> values;
+  std::vector<CLI::Option*> opts;
+  std::string config_file;
+  auto* config_opt = cli.add_option("--config", config_file, "JSON config file (env SECU_CONFIG)");
+  for (const auto& o : option_specs()) {
+    auto* opt = cli.add_option("--" + flag_name(o), values[o.name],
+                               std::string(o.help) + " (env " + env_name(o) + ")");
+    opt->type_name(o.type == OptionType::kInt    ? "INT"
+                   : o.type == OptionType::kBool ? "BOOL"
+                                                 : "TEXT");
+    opts.push_back(opt);
+  }
+  auto* serve_cmd = cli.add_subcommand("serve", "Serve the control plane and gateway (default)");
+  serve_cmd->fallthrough();
+  auto* routes_cmd = cli.add_subcommand("routes", "Print the route table: method, path, access");
+  auto* version_cmd = cli.add_subcommand("version", "Print the version");
+  cli.require_subcommand(0, 1);
+
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return cli.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return cli.exit(e);
+  } catch (const CLI::ParseError& e) {
+    cli.exit(e);
+    return 2;  // DESIGN.md: usage errors exit 2
+  }
+  if (version_cmd->parsed()) {
+    std::printf("secud %s\n", SECU_VERSION);
+    return 0;
+  }
+  if (routes_cmd->parsed()) {
+    print_routes(build_route_table());
+    return 0;
+  }
+  if (config_opt->count() > 0) flags["config"] = config_file;
+  size_t i = 0;
+  for (const auto& o : option_specs()) {
+    if (opts[i++]->count() > 0) flags[o.name] = values[o.name];
+  }
+  return serve(flags);
+}

@@ -1,0 +1,188 @@
+#include "server/config.hpp"
+
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+
+#include "secu/files.hpp"
+
+namespace secu::daemon {
+
+namespace {
+
+#define STR(name, help) \
+  { #name, OptionType::kString, help, &Config::name, nullptr, nullptr }
+#define NUM(name, help) \
+  { #name, OptionType::kInt, help, nullptr, &Config::name, nullptr }
+#define BOOL(name, help) \
+  { #name, OptionType::kBool, help, nullptr, nullptr, &Config::name }
+
+const OptionSpec kOptions[] = {
+    STR(listen, "address to listen on, HOST:PORT (port 0 picks a free one)"),
+    STR(data_dir, "data directory (database, keys, admin.token)"),
+    STR(port_file, "write the bound port to this file once listening"),
+    STR(log_level, "debug, info, warn or error"),
+    NUM(threads, "HTTP worker threads"),
+    NUM(read_timeout_s, "seconds to wait for a slow client before closing"),
+    BOOL(print_admin_token, "print the admin token on first start"),
+    NUM(jwt_ttl_s, "lifetime of console sessions (JWT), seconds"),
+    NUM(argon2_ops, "Argon2id passes for password hashes"),
+    NUM(argon2_mem_kib, "Argon2id memory for password hashes, KiB"),
+    STR(console_url, "console URL that magic-link and SSO callbacks redirect to"),
+    STR(redirect_allowlist, "comma-separated URL prefixes allowed as redirect_url"),
+    STR(smtp_url, "SMTP server for mail, smtp://host:port or smtps://host:port"),
+    STR(smtp_user, "SMTP user name"),
+    STR(smtp_password_file, "file holding the SMTP password"),
+    STR(mail_from, "sender address of mails"),
+    STR(public_url, "base URL of secud used in mailed links"),
+    NUM(login_max_attempts, "failed logins allowed per email and per address in a window"),
+    NUM(login_window_s, "login throttling window, seconds"),
+    STR(tls_cert, "PEM certificate chain; with --tls-key serves HTTPS"),
+    STR(tls_key, "PEM private key for --tls-cert"),
+};
+
+#undef STR
+#undef NUM
+#undef BOOL
+
+Status apply(Config& c, const OptionSpec& o, const std::string& value, const std::string& source) {
+  switch (o.type) {
+    case OptionType::kString:
+      c.*o.str = value;
+      return {};
+    case OptionType::kInt: {
+      char* end = nullptr;
+      errno = 0;
+      const long long v = std::strtoll(value.c_str(), &end, 10);
+      if (value.empty() || *end != '\0' || errno != 0) {
+        return Error::invalid(source + ": " + o.name + " must be an integer", o.name);
+      }
+      c.*o.num = v;
+      return {};
+    }
+    case OptionType::kBool:
+      if (value == "1" || value == "true" || value == "yes" || value == "on") {
+        c.*o.flag = true;
+      } else if (value == "0" || value == "false" || value == "no" || value == "off") {
+        c.*o.flag = false;
+      } else {
+        return Error::invalid(source + ": " + o.name + " must be true or false", o.name);
+      }
+      return {};
+  }
+  return {};
+}
+
+std::string default_data_dir() {
+  if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x) return std::string(x) + "/secu";
+  if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.local/share/secu";
+  return "./secu-data";
+}
+
+}  // namespace
+
+std::span<const OptionSpec> option_specs() {
+  return kOptions;
+}
+
+std::string flag_name(const OptionSpec& o) {
+  std::string s = o.name;
+  for (auto& ch : s)
+    if (ch == '_') ch = '-';
+  return s;
+}
+
+std::string env_name(const OptionSpec& o) {
+  std::string s = "SECU_";
+  for (const char* p = o.name; *p; ++p)
+    s.push_back(static_cast<char>(std::toupper(*p)));
+  return s;
+}
+
+std::string Config::host() const {
+  auto colon = listen.rfind(':');
+  std::string h = colon == std::string::npos ? listen : listen.substr(0, colon);
+  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  return h;
+}
+
+int Config::port() const {
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos) return -1;
+  const std::string p = listen.substr(colon + 1);
+  if (p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos)
+    return -1;
+  return std::stoi(p);
+}
+
+Result<Config> load_config(const FlagValues& flags) {
+  Config c;
+  // 3. The config file: --config beats SECU_CONFIG.
+  std::string file;
+  if (auto it = flags.find("config"); it != flags.end()) {
+    file = it->second;
+  } else if (const char* e = std::getenv("SECU_CONFIG"); e && *e) {
+    file = e;
+  }
+  if (!file.empty()) {
+    SECU_TRY(auto text, files::read_all(file));
+    auto j = nlohmann::json::parse(text, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) {
+      return Error::invalid("config file " + file + " is not a JSON object");
+    }
+    for (const auto& [key, value] : j.items()) {
+      const OptionSpec* spec = nullptr;
+      for (const auto& o : kOptions)
+        if (key == o.name || key == flag_name(o)) spec = &o;
+      if (!spec) return Error::invalid("config file " + file + ": unknown option \"" + key + "\"");
+      std::string v;
+      if (value.is_string()) {
+        v = value.get<std::string>();
+      } else if (value.is_boolean()) {
+        v = value.get<bool>() ? "true" : "false";
+      } else if (value.is_number_integer()) {
+        v = std::to_string(value.get<int64_t>());
+      } else {
+        return Error::invalid("config file " + file + ": " + key + " has the wrong type");
+      }
+      SECU_TRY_VOID(apply(c, *spec, v, "config file"));
+    }
+    c.config_file = file;
+  }
+  // 2. Environment.
+  for (const auto& o : kOptions) {
+    if (const char* e = std::getenv(env_name(o).c_str()); e && *e) {
+      SECU_TRY_VOID(apply(c, o, e, env_name(o)));
+    }
+  }
+  // 1. Flags.
+  for (const auto& o : kOptions) {
+    if (auto it = flags.find(o.name); it != flags.end()) {
+      SECU_TRY_VOID(apply(c, o, it->second, "--" + flag_name(o)));
+    }
+  }
+  if (c.data_dir.empty()) c.data_dir = default_data_dir();
+  SECU_TRY_VOID(validate(c));
+  return c;
+}
+
+Status validate(const Config& c) {
+  if (c.port() < 0 || c.port() > 65535 || c.host().empty()) {
+    return Error::invalid("listen must be HOST:PORT, e.g. 127.0.0.1:8787", "listen");
+  }
+  if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" &&
+      c.log_level != "error") {
+    return Error::invalid("log_level must be debug, info, warn or error", "log_level");
+  }
+  if (c.threads < 2 || c.threads > 1024)
+    return Error::invalid("threads must be 2..1024", "threads");
+  if (c.read_timeout_s < 1 || c.read_timeout_s > 3600)
+    return Error::invalid("read_timeout_s must be 1..3600", "read_timeout_s");
+  if (c.jwt_ttl_s < 60) return Error::invalid("jwt_ttl_s must be at least 60", "jwt_ttl_s");
+  if (c.argon2_ops < 1 || c.argon2_mem_kib < 8)
+    return Error::invalid("argon2 cost too low", "argon2_ops");
+  if (c.tls_cert.empty() != c.tls_key.empty())
+    return Error::invalid("tls_cert and tls_key go together", "tls_cert");
+  return {};
+}
+
+}  // namespace secu::daemon

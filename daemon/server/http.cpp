@@ -1,0 +1,74 @@
+#include "server/http.hpp"
+
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+
+namespace secu::daemon {
+
+const std::string& Ctx::method() const {
+  return m_req.method;
+}
+const std::string& Ctx::path() const {
+  return m_req.path;
+}
+const std::string& Ctx::body() const {
+  return m_req.body;
+}
+std::string Ctx::remote_addr() const {
+  return m_req.remote_addr;
+}
+
+std::optional<std::string> Ctx::query(const std::string& name) const {
+  if (!m_req.has_param(name.c_str())) return std::nullopt;
+  return m_req.get_param_value(name.c_str());
+}
+
+std::string Ctx::header(const std::string& name) const {
+  return m_req.get_header_value(name.c_str());
+}
+
+nlohmann::json Ctx::json_body() const {
+  if (m_req.body.empty())
+    fail(Error::make(ErrorKind::kInvalid, "invalid_json", "a JSON body is required"));
+  auto j = nlohmann::json::parse(m_req.body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) {
+    fail(Error::make(ErrorKind::kInvalid, "invalid_json", "the body is not valid JSON"));
+  }
+  if (!j.is_object()) {
+    fail(Error::make(ErrorKind::kInvalid, "invalid_json", "the body must be a JSON object"));
+  }
+  return j;
+}
+
+void Ctx::reply(int status, const nlohmann::json& body) {
+  m_res.status = status;
+  m_res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                    "application/json");
+}
+
+void Ctx::reply_text(int status, std::string body, const char* content_type) {
+  m_res.status = status;
+  m_res.set_content(std::move(body), content_type);
+}
+
+void Ctx::set_header(const std::string& name, const std::string& value) {
+  m_res.set_header(name.c_str(), value);
+}
+
+void Ctx::reply_error(const Error& e) {
+  m_res.status = http_status(e.kind);
+  m_res.set_content(error_body(e, m_request_id), "application/json");
+}
+
+std::string error_body(const Error& e, const std::string& request_id) {
+  nlohmann::json err = {{"code", e.code}, {"message", e.message}};
+  if (!e.field.empty()) err["field"] = e.field;
+  for (const auto& [k, v] : e.extra)
+    err[k] = v;
+  if (!request_id.empty()) err["request_id"] = request_id;
+  return nlohmann::json{{"error", err}}.dump(-1, ' ', false,
+                                             nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace secu::daemon

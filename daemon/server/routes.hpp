@@ -1,0 +1,50 @@
+// The route table: method, path, least access, handler. It drives routing, `secud routes`, the
+// authorization checks and the test that holds it against the OpenAPI document.
+#pragma once
+
+#include <functional>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "server/principal.hpp"
+
+namespace secu::daemon {
+
+class Ctx;
+
+using Handler = std::function<void(Ctx&)>;
+
+struct Route {
+  std::string method;  // GET, POST, PUT, PATCH, DELETE
+  std::string path;    // OpenAPI form: /v1/kill-switch/{agent_id}; {name...} matches a rest
+  Access access;       // least access; kAgent routes take agent keys only
+  std::string summary;
+  Handler handler;
+  std::regex re;  // compiled from path
+};
+
+class RouteTable {
+ public:
+  void add(std::string method, std::string path, Access access, std::string summary,
+           Handler handler);
+  const std::vector<Route>& routes() const { return m_routes; }
+
+  struct Match {
+    const Route* route = nullptr;
+    std::vector<std::string> params;
+    std::vector<std::string> allowed_methods;  // when the path matched but the method did not
+  };
+  Match match(const std::string& method, const std::string& path) const;
+
+ private:
+  std::vector<Route> m_routes;
+};
+
+// Every API area registers its routes here (daemon/api/*.cpp).
+void register_health_routes(RouteTable& t);
+
+// The full table of the daemon.
+RouteTable build_route_table();
+
+}  // namespace secu::daemon

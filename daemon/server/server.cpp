@@ -1,0 +1,235 @@
+// Middleware, installed once (rule of thumb 5): request id, body limit, authentication,
+// routing with 404/405, the error format for every status httplib produces itself, a generic
+// 500 for exceptions, and one JSON access-log line per request without secrets.
+#include "server/server.hpp"
+
+#include <httplib.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+#include "secu/crypto.hpp"
+#include "secu/log.hpp"
+#include "server/app.hpp"
+#include "server/auth.hpp"
+#include "server/http.hpp"
+
+namespace secu::daemon {
+
+namespace {
+
+constexpr size_t kMaxBody = 1024 * 1024;  // DESIGN.md: 413 above 1 MiB
+
+// Per-worker request start; httplib runs pre-routing, handler and logger on one thread.
+thread_local std::chrono::steady_clock::time_point t_start{};
+
+bool valid_request_id(const std::string& id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.' &&
+        c != ':')
+      return false;
+  }
+  return true;
+}
+
+// The request id of this exchange: the response header set in pre-routing, or a new one for
+// requests httplib rejected before pre-routing ran.
+std::string request_id_of(httplib::Response& res) {
+  std::string id = res.get_header_value("X-Request-Id");
+  if (id.empty()) {
+    id = "req_" + crypto::random_token(12);
+    res.set_header("X-Request-Id", id);
+  }
+  return id;
+}
+
+Error error_for_status(int status) {
+  switch (status) {
+    case 400:
+      return Error::make(ErrorKind::kInvalid, "bad_request", "the request is malformed");
+    case 404:
+      return Error::make(ErrorKind::kNotFound, "not_found", "no such route");
+    case 405:
+      return Error::make(ErrorKind::kMethodNotAllowed, "method_not_allowed",
+                         "method not allowed on this path");
+    case 413:
+      return Error::make(ErrorKind::kTooLarge, "payload_too_large",
+                         "the request body is larger than 1 MiB");
+    case 414:
+      return Error::make(ErrorKind::kInvalid, "uri_too_long", "the request URI is too long");
+    case 416:
+      return Error::make(ErrorKind::kInvalid, "range_not_satisfiable", "bad range");
+    case 503:
+      return Error::unavailable("the service is unavailable");
+    default:
+      if (status >= 500) return Error::internal();
+      return Error::make(ErrorKind::kInvalid, "bad_request", "the request was rejected");
+  }
+}
+
+}  // namespace
+
+struct Server::Impl {
+  App& app;
+  RouteTable routes;
+  std::unique_ptr<httplib::Server> http;
+
+  Impl(App& a, RouteTable r) : app(a), routes(std::move(r)) {}
+
+  void dispatch(const httplib::Request& req, httplib::Response& res) {
+    const std::string rid = request_id_of(res);
+    auto m = routes.match(req.method == "HEAD" ? "GET" : req.method, req.path);
+    Ctx ctx(app, req, res, rid, std::move(m.params));
+    try {
+      if (!m.route) {
+        if (!m.allowed_methods.empty()) {
+          std::string allow;
+          for (const auto& a : m.allowed_methods)
+            allow += (allow.empty() ? "" : ", ") + a;
+          res.set_header("Allow", allow);
+          if (req.method == "OPTIONS") {
+            res.status = 204;
+            return;
+          }
+          ctx.reply_error(error_for_status(405));
+        } else {
+          ctx.reply_error(error_for_status(404));
+        }
+        return;
+      }
+      // Public routes ignore bad credentials; every other route needs good ones.
+      auto principal = resolve_principal(app, ctx);
+      if (principal.ok()) {
+        ctx.principal() = std::move(principal).value();
+      } else if (m.route->access != Access::kPublic) {
+        ctx.reply_error(principal.error());
+        return;
+      }
+      if (auto st = authorize(ctx.principal(), m.route->access); !st.ok()) {
+        ctx.reply_error(st.error());
+        return;
+      }
+      m.route->handler(ctx);
+    } catch (const HttpError& e) {
+      ctx.reply_error(e.error);
+    } catch (const std::exception&) {
+      log::error("handler threw", {{"request_id", rid}, {"path", req.path}});
+      ctx.reply_error(Error::internal());
+    }
+  }
+
+  void install() {
+    auto* h = http.get();
+    h->set_tcp_nodelay(true);  // without it small responses wait ~40 ms for delayed ACKs
+    h->set_payload_max_length(kMaxBody);
+    const auto cfg = app.config();
+    h->set_read_timeout(static_cast<time_t>(cfg->read_timeout_s), 0);
+    h->set_write_timeout(static_cast<time_t>(cfg->read_timeout_s), 0);
+    h->set_keep_alive_max_count(1000);
+    const size_t threads = static_cast<size_t>(cfg->threads);
+    // httplib's API takes ownership of a raw TaskQueue pointer; there is no other way in.
+    h->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+
+    h->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      t_start = std::chrono::steady_clock::now();
+      std::string id = req.get_header_value("X-Request-Id");
+      if (!valid_request_id(id)) id = "req_" + crypto::random_token(12);
+      res.set_header("X-Request-Id", id);
+      // httplib 0.11 reads a POST/PUT/PATCH/DELETE without Content-Length or chunked encoding
+      // until the client closes, so an empty-bodied request would hang a worker until the read
+      // timeout. HTTP/1.1 says such a request has no body: dispatch it now, body empty.
+      if ((req.method == "POST" || req.method == "PUT" || req.method == "PATCH" ||
+           req.method == "DELETE") &&
+          !req.has_header("Content-Length") && !req.has_header("Transfer-Encoding")) {
+        dispatch(req, res);
+        return httplib::Server::HandlerResponse::Handled;
+      }
+      return httplib::Server::HandlerResponse::Unhandled;
+    });
+
+    auto handler = [this](const httplib::Request& req, httplib::Response& res) {
+      dispatch(req, res);
+    };
+    h->Get(".*", handler);
+    h->Post(".*", handler);
+    h->Put(".*", handler);
+    h->Patch(".*", handler);
+    h->Delete(".*", handler);
+    h->Options(".*", handler);
+
+    // httplib calls this for every status >= 400, ours included: fill only empty bodies.
+    h->set_error_handler(
+        httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
+          if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+          const std::string rid = request_id_of(res);
+          res.set_content(error_body(error_for_status(res.status), rid), "application/json");
+          return httplib::Server::HandlerResponse::Handled;
+        }));
+    // Belt and braces: without it httplib would put what() in an EXCEPTION_WHAT header.
+    h->set_exception_handler(
+        [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+          res.status = 500;
+          res.set_content(error_body(Error::internal(), request_id_of(res)), "application/json");
+        });
+
+    // Access log: method, route path (no query string: it can carry tokens), status, time.
+    h->set_logger([](const httplib::Request& req, const httplib::Response& res) {
+      int64_t us = 0;
+      if (t_start.time_since_epoch().count() != 0) {
+        us = std::chrono::duration_cast<std::chrono::microseconds>(
+                 std::chrono::steady_clock::now() - t_start)
+                 .count();
+      }
+      t_start = {};
+      log::info("request", {{"request_id", res.get_header_value("X-Request-Id")},
+                            {"method", req.method},
+                            {"path", req.path},
+                            {"status", static_cast<int64_t>(res.status)},
+                            {"duration_us", us},
+                            {"remote", req.remote_addr}});
+    });
+  }
+};
+
+Server::Server(App& app, RouteTable routes)
+    : m_impl(std::make_unique<Impl>(app, std::move(routes))) {
+  const auto cfg = app.config();
+  if (!cfg->tls_cert.empty()) {
+    m_impl->http =
+        std::make_unique<httplib::SSLServer>(cfg->tls_cert.c_str(), cfg->tls_key.c_str());
+  } else {
+    m_impl->http = std::make_unique<httplib::Server>();
+  }
+  m_impl->install();
+}
+
+Server::~Server() = default;
+
+Status Server::bind() {
+  const auto cfg = m_impl->app.config();
+  if (!m_impl->http->is_valid()) {
+    return Error::invalid("the TLS certificate or key could not be loaded", "tls_cert");
+  }
+  const std::string host = cfg->host();
+  if (cfg->port() == 0) {
+    m_port = m_impl->http->bind_to_any_port(host);
+  } else {
+    m_port = m_impl->http->bind_to_port(host, cfg->port()) ? cfg->port() : -1;
+  }
+  if (m_port <= 0) {
+    return Error::make(ErrorKind::kUnavailable, "listen_failed",
+                       "cannot listen on " + cfg->listen + " (in use, or not an address here)");
+  }
+  return {};
+}
+
+void Server::serve() {
+  m_impl->http->listen_after_bind();
+}
+
+void Server::stop() {
+  m_impl->http->stop();
+}
+
+}  // namespace secu::daemon

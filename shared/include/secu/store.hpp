@@ -1,0 +1,105 @@
+// The store: one SQLite database, one writer thread with group commit, a pool of readers.
+//
+// Invariants (model: LevelDB's DBImpl::Write):
+//  1. Every write runs on the writer thread, inside a SAVEPOINT of the current batch
+//     transaction. A job that returns an error is rolled back to its savepoint alone; the other
+//     jobs of the batch are unaffected.
+//  2. A batch is committed with one COMMIT (one WAL fsync under synchronous=FULL). write()
+//     returns only after that COMMIT succeeded, so nothing is acknowledged that a crash could
+//     lose. If COMMIT fails, every job of the batch answers kUnavailable and nothing of the
+//     batch is visible.
+//  3. After a failed commit the store is "degraded" (ready() is false) until a later commit
+//     succeeds; writes keep being attempted, so the daemon recovers without a restart when the
+//     disk has room again.
+//  4. Readers see only committed data (WAL snapshot per read transaction).
+// Thread-safety: write() and read() may be called from any thread.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "secu/db.hpp"
+#include "secu/result.hpp"
+
+namespace secu::store {
+
+// What a write job sees: the writer connection, inside its own savepoint, and hooks that run
+// on the writer thread once the batch's fate is known.
+class WriteTx {
+ public:
+  explicit WriteTx(Db& db) : db(db) {}
+  Db& db;
+  // Runs after the batch committed (e.g. to update a cache the change invalidates).
+  void after_commit(std::function<void()> fn) { m_after_commit.push_back(std::move(fn)); }
+
+ private:
+  friend class Store;
+  std::vector<std::function<void()>> m_after_commit;
+};
+
+struct StoreOptions {
+  std::string path;
+  int readers = 4;
+  size_t max_batch = 256;
+};
+
+class Store {
+  struct Passkey {
+    explicit Passkey() = default;
+  };
+
+ public:
+  explicit Store(Passkey) {}
+  using WriteFn = std::function<Status(WriteTx&)>;
+  using ReadFn = std::function<Status(Db&)>;
+
+  // Opens (creating) the database, applies pending migrations, starts the writer.
+  static Result<std::unique_ptr<Store>> open(const StoreOptions& opts);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Runs fn on the writer thread and returns once its batch committed (invariant 2).
+  Status write(WriteFn fn);
+  // Runs fn on a pooled read connection inside a read transaction.
+  Status read(const ReadFn& fn);
+
+  // False while the last commit failed (invariant 3) or after close().
+  bool ready() const { return !m_degraded.load() && !m_stopping.load(); }
+  // Schema version after migrations.
+  int schema_version() const { return m_schema_version; }
+  // Stops the writer after draining queued jobs; later writes answer kUnavailable.
+  void close();
+  const std::string& path() const { return m_path; }
+
+ private:
+  struct Job;
+  void writer_loop();
+  void run_batch(std::vector<std::shared_ptr<Job>>& batch);
+  std::unique_ptr<Db> acquire_reader();
+  void release_reader(std::unique_ptr<Db> db);
+
+  std::string m_path;
+  size_t m_max_batch = 256;
+  int m_schema_version = 0;
+  std::unique_ptr<Db> m_writer_db;  // used only by m_writer
+
+  std::mutex m_mu;
+  std::condition_variable m_cv;
+  std::deque<std::shared_ptr<Job>> m_queue;  // GUARDED_BY(m_mu)
+  std::atomic<bool> m_stopping{false};
+  std::atomic<bool> m_degraded{false};
+  std::thread m_writer;
+
+  std::mutex m_readers_mu;
+  std::vector<std::unique_ptr<Db>> m_readers;  // GUARDED_BY(m_readers_mu)
+};
+
+}  // namespace secu::store

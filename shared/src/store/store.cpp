@@ -1,0 +1,160 @@
+#include "secu/store.hpp"
+
+#include "secu/log.hpp"
+#include "secu/migrations.hpp"
+
+namespace secu::store {
+
+struct Store::Job {
+  WriteFn fn;
+  Status result;
+  bool done = false;
+  std::mutex mu;
+  std::condition_variable cv;
+};
+
+Result<std::unique_ptr<Store>> Store::open(const StoreOptions& opts) {
+  auto s = std::make_unique<Store>(Passkey{});
+  s->m_path = opts.path;
+  s->m_max_batch = opts.max_batch;
+  SECU_TRY(s->m_writer_db, Db::open(opts.path, {}));
+  SECU_TRY(s->m_schema_version, migrate(*s->m_writer_db, migrations()));
+  for (int i = 0; i < opts.readers; ++i) {
+    SECU_TRY(auto r, Db::open(opts.path, {.create = false}));
+    s->m_readers.push_back(std::move(r));
+  }
+  s->m_writer = std::thread([p = s.get()] { p->writer_loop(); });
+  return s;
+}
+
+Store::~Store() {
+  close();
+}
+
+void Store::close() {
+  {
+    std::lock_guard lk(m_mu);
+    if (m_stopping.exchange(true)) return;
+  }
+  m_cv.notify_all();
+  if (m_writer.joinable()) m_writer.join();
+}
+
+Status Store::write(WriteFn fn) {
+  auto job = std::make_shared<Job>();
+  job->fn = std::move(fn);
+  {
+    std::lock_guard lk(m_mu);
+    if (m_stopping) return Error::unavailable("the daemon is shutting down");
+    m_queue.push_back(job);
+  }
+  m_cv.notify_one();
+  std::unique_lock lk(job->mu);
+  job->cv.wait(lk, [&] { return job->done; });
+  return job->result;
+}
+
+void Store::writer_loop() {
+  for (;;) {
+    std::vector<std::shared_ptr<Job>> batch;
+    {
+      std::unique_lock lk(m_mu);
+      m_cv.wait(lk, [&] { return !m_queue.empty() || m_stopping; });
+      if (m_queue.empty()) return;  // stopping, and the queue is drained
+      while (!m_queue.empty() && batch.size() < m_max_batch) {
+        batch.push_back(std::move(m_queue.front()));
+        m_queue.pop_front();
+      }
+    }
+    run_batch(batch);
+  }
+}
+
+void Store::run_batch(std::vector<std::shared_ptr<Job>>& batch) {
+  std::vector<std::function<void()>> after;
+  Status batch_status;
+  auto tx = Tx::begin(*m_writer_db);
+  if (!tx.ok()) {
+    batch_status = tx.take_error();
+  } else {
+    for (auto& job : batch) {
+      auto sp = Savepoint::begin(*m_writer_db);
+      if (!sp.ok()) {
+        job->result = sp.take_error();
+        continue;
+      }
+      WriteTx wtx(*m_writer_db);
+      Status st;
+      try {
+        st = job->fn(wtx);
+      } catch (const std::exception&) {
+        // A throwing job is a bug; its savepoint rolls it back and the batch goes on.
+        log::error("write job threw");
+        st = Error::internal();
+      }
+      if (st.ok()) {
+        st = sp->release();
+        if (st.ok()) {
+          for (auto& f : wtx.m_after_commit)
+            after.push_back(std::move(f));
+        }
+      }
+      job->result = std::move(st);  // on error the Savepoint destructor rolls back
+    }
+    batch_status = tx->commit();
+  }
+  if (batch_status.ok()) {
+    if (m_degraded.exchange(false)) log::info("storage recovered");
+    for (auto& f : after)
+      f();
+  } else {
+    if (!m_degraded.exchange(true)) log::error("commit failed; storage degraded");
+    for (auto& job : batch) {
+      if (job->result.ok()) job->result = Error::unavailable();
+    }
+  }
+  for (auto& job : batch) {
+    std::lock_guard lk(job->mu);
+    job->done = true;
+    job->cv.notify_one();
+  }
+}
+
+std::unique_ptr<Db> Store::acquire_reader() {
+  {
+    std::lock_guard lk(m_readers_mu);
+    if (!m_readers.empty()) {
+      auto db = std::move(m_readers.back());
+      m_readers.pop_back();
+      return db;
+    }
+  }
+  // Pool exhausted (more concurrent readers than configured): open one more.
+  auto db = Db::open(m_path, {.create = false});
+  if (!db.ok()) return nullptr;
+  return std::move(db).value();
+}
+
+void Store::release_reader(std::unique_ptr<Db> db) {
+  std::lock_guard lk(m_readers_mu);
+  if (m_readers.size() < 64) m_readers.push_back(std::move(db));
+}
+
+Status Store::read(const ReadFn& fn) {
+  auto db = acquire_reader();
+  if (!db) return Error::unavailable();
+  Status st;
+  {
+    auto tx = Tx::begin(*db, /*immediate=*/false);
+    if (!tx.ok()) {
+      st = tx.take_error();
+    } else {
+      st = fn(*db);
+      // A read transaction has nothing to commit; the Tx destructor ends it.
+    }
+  }
+  release_reader(std::move(db));
+  return st;
+}
+
+}  // namespace secu::store
