@@ -4,7 +4,29 @@
 
 #include <nlohmann/json.hpp>
 
+#include "server/app.hpp"
+
 namespace secu::daemon {
+
+audit::Entry Ctx::audit_entry(std::string action, std::string target, std::string org_id,
+                              nlohmann::json details) const {
+  audit::Entry e;
+  e.org_id = std::move(org_id);
+  e.actor = {m_principal.actor_type(), m_principal.actor_id()};
+  e.action = std::move(action);
+  e.target = std::move(target);
+  e.details = std::move(details);
+  e.request_id = m_request_id;
+  return e;
+}
+
+void Ctx::write(const std::function<Status(store::WriteTx&)>& fn) {
+  unwrap(m_app.store().write(fn));
+}
+
+void Ctx::read(const std::function<Status(store::Db&)>& fn) {
+  unwrap(m_app.store().read(fn));
+}
 
 const std::string& Ctx::method() const {
   return m_req.method;

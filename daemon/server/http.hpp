@@ -2,13 +2,16 @@
 // header, which only forward-declares httplib's Request and Response.
 #pragma once
 
+#include <functional>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "secu/audit.hpp"
 #include "secu/result.hpp"
+#include "secu/store.hpp"
 #include "server/principal.hpp"
 
 namespace httplib {
@@ -58,6 +61,15 @@ class Ctx {
   void set_header(const std::string& name, const std::string& value);
   // Renders an error in the format of DESIGN.md (adds request_id).
   void reply_error(const Error& e);
+
+  // An audit entry for this request: actor from the principal, request id, org, action.
+  audit::Entry audit_entry(std::string action, std::string target, std::string org_id,
+                           nlohmann::json details) const;
+  // Runs `fn` as one write job (its own savepoint in a group commit) and returns once committed;
+  // throws HttpError (rendered by the dispatcher) when the job or the commit failed.
+  void write(const std::function<Status(store::WriteTx&)>& fn);
+  // Runs `fn` on a read connection; throws HttpError on failure.
+  void read(const std::function<Status(store::Db&)>& fn);
 
   [[noreturn]] static void fail(Error e) { throw HttpError{std::move(e)}; }
   template <typename T>

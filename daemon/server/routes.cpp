@@ -5,43 +5,75 @@
 namespace secu::daemon {
 
 namespace {
-// "/v1/agents/{id}" → "^/v1/agents/([^/]+)$"; "{path...}" → "(.*)".
-std::string path_to_regex(const std::string& path) {
-  std::string out = "^";
-  for (size_t i = 0; i < path.size(); ++i) {
-    const char c = path[i];
-    if (c == '{') {
-      const auto close = path.find('}', i);
-      const std::string name = path.substr(i + 1, close - i - 1);
-      out += name.size() > 3 && name.ends_with("...") ? "(.*)" : "([^/]+)";
-      i = close;
-    } else if (std::string_view(".^$|()[]*+?\\").find(c) != std::string_view::npos) {
-      out.push_back('\\');
-      out.push_back(c);
-    } else {
-      out.push_back(c);
+// Splits "/v1/agents/{id}" into {"v1", "agents", "{id}"}. Segment matching beats std::regex
+// here: routing runs on every request, and a table of literal segments needs no backtracking.
+std::vector<std::string> split_path(const std::string& path) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < path.size()) {
+    if (path[i] == '/') {
+      ++i;
+      continue;
     }
+    const auto slash = path.find('/', i);
+    out.push_back(path.substr(i, slash == std::string::npos ? std::string::npos : slash - i));
+    if (slash == std::string::npos) break;
+    i = slash;
   }
-  return out + "$";
+  return out;
+}
+
+bool is_param(const std::string& seg) {
+  return seg.size() > 2 && seg.front() == '{';
+}
+bool is_rest(const std::string& seg) {
+  return is_param(seg) && seg.ends_with("...}");
+}
+
+// Matches `path` against a route's segments; fills params on success.
+bool match_segments(const std::vector<std::string>& pattern, const std::string& path,
+                    std::vector<std::string>& params) {
+  params.clear();
+  size_t pos = 0;
+  for (size_t k = 0; k < pattern.size(); ++k) {
+    if (pos >= path.size() || path[pos] != '/') return false;
+    ++pos;  // the '/'
+    const auto& seg = pattern[k];
+    if (is_rest(seg)) {
+      params.push_back(path.substr(pos));
+      return true;
+    }
+    const auto slash = path.find('/', pos);
+    const auto end = slash == std::string::npos ? path.size() : slash;
+    const std::string_view got(path.data() + pos, end - pos);
+    if (is_param(seg)) {
+      if (got.empty()) return false;
+      params.emplace_back(got);
+    } else if (got != seg) {
+      return false;
+    }
+    pos = end;
+  }
+  return pos == path.size();
 }
 }  // namespace
 
 void RouteTable::add(std::string method, std::string path, Access access, std::string summary,
                      Handler handler) {
-  std::regex re(path_to_regex(path), std::regex::ECMAScript | std::regex::optimize);
-  m_routes.push_back(
-      {std::move(method), std::move(path), access, std::move(summary), std::move(handler), re});
+  auto segments = split_path(path);
+  m_routes.push_back({std::move(method), std::move(path), access, std::move(summary),
+                      std::move(handler), std::move(segments)});
 }
 
 RouteTable::Match RouteTable::match(const std::string& method, const std::string& path) const {
   Match m;
-  std::smatch sm;
+  std::vector<std::string> params;
   for (const auto& r : m_routes) {
-    if (!std::regex_match(path, sm, r.re)) continue;
+    if (!match_segments(r.segments, path, params)) continue;
     if (r.method == method) {
       m.route = &r;
-      for (size_t i = 1; i < sm.size(); ++i)
-        m.params.push_back(sm[i].str());
+      m.params = std::move(params);
+      m.allowed_methods.clear();
       return m;
     }
     if (std::find(m.allowed_methods.begin(), m.allowed_methods.end(), r.method) ==

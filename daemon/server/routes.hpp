@@ -3,7 +3,6 @@
 #pragma once
 
 #include <functional>
-#include <regex>
 #include <string>
 #include <vector>
 
@@ -21,7 +20,7 @@ struct Route {
   Access access;       // least access; kAgent routes take agent keys only
   std::string summary;
   Handler handler;
-  std::regex re;  // compiled from path
+  std::vector<std::string> segments;  // path split on '/': "{x}" one segment, "{x...}" the rest
 };
 
 class RouteTable {

@@ -1,6 +1,6 @@
 // Numbered schema migrations, tracked in PRAGMA user_version.
 //
-// Migration N brings the schema from version N-1 to N; each runs in its own transaction with
+// Migrations apply in ascending version order (gaps allowed); each runs in its own transaction with
 // the user_version bump, so a crash leaves the schema at a whole version. Migrations are only
 // ever appended: an applied one is never edited. SQL is kept to what PostgreSQL also speaks
 // (TEXT, BIGINT, INTEGER, no AUTOINCREMENT), so a PostgreSQL backend can reuse it.
