@@ -11,7 +11,7 @@
 namespace secu::daemon {
 
 std::string keyed_token_hash(const crypto::SecretBuffer& key, std::string_view token) {
-  return "b2:" + crypto::hex_encode(crypto::blake2b_keyed(key.view(), token));
+  return crypto::token_hash(key, token);
 }
 
 std::string App::token_hash(std::string_view token) const {

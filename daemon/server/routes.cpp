@@ -86,6 +86,10 @@ RouteTable::Match RouteTable::match(const std::string& method, const std::string
 RouteTable build_route_table() {
   RouteTable t;
   register_health_routes(t);
+  register_agent_routes(t);
+  register_policy_routes(t);
+  register_vendor_routes(t);
+  register_key_routes(t);
   return t;
 }
 

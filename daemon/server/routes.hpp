@@ -42,6 +42,10 @@ class RouteTable {
 
 // Every API area registers its routes here (daemon/api/*.cpp).
 void register_health_routes(RouteTable& t);
+void register_agent_routes(RouteTable& t);
+void register_policy_routes(RouteTable& t);
+void register_vendor_routes(RouteTable& t);
+void register_key_routes(RouteTable& t);
 
 // The full table of the daemon.
 RouteTable build_route_table();

@@ -72,6 +72,9 @@ class Sha256 {
 
 // Keyed BLAKE2b, `out_len` bytes (16..64). Key: 16..64 bytes.
 std::string blake2b_keyed(std::string_view key, std::string_view data, size_t out_len = 32);
+// The stored form of a bearer secret (admin token, agent key, email token): "b2:" + hex of
+// the keyed BLAKE2b under `key`. Deterministic, so a presented secret is found by its hash.
+std::string token_hash(const SecretBuffer& key, std::string_view token);
 // Derives a 32-byte subkey of a 32-byte master key (crypto_kdf, context must be 8 chars).
 SecretBuffer derive_key(const SecretBuffer& master, uint64_t id, const char context[8]);
 

@@ -60,6 +60,8 @@ class Stmt {
   Result<bool> step();
   // Steps to completion (for statements that return no rows).
   Status run();
+  // Resets the statement and clears its bindings, to run it again with new values.
+  void reset();
 
   bool is_null(int col) const;
   int64_t int64(int col) const;

@@ -161,6 +161,10 @@ std::string blake2b_keyed(std::string_view key, std::string_view data, size_t ou
   return out;
 }
 
+std::string token_hash(const SecretBuffer& key, std::string_view token) {
+  return "b2:" + hex_encode(blake2b_keyed(key.view(), token));
+}
+
 SecretBuffer derive_key(const SecretBuffer& master, uint64_t id, const char context[8]) {
   SecretBuffer out(32);
   crypto_kdf_derive_from_key(out.data(), out.size(), id, context, master.data());

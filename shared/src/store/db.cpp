@@ -81,6 +81,12 @@ Status Stmt::run() {
   }
 }
 
+void Stmt::reset() {
+  sqlite3_reset(m_stmt);
+  sqlite3_clear_bindings(m_stmt);
+  m_bind_failed = false;
+}
+
 bool Stmt::is_null(int col) const {
   return sqlite3_column_type(m_stmt, col) == SQLITE_NULL;
 }

@@ -103,6 +103,81 @@ CREATE TABLE audit_log (
 );
 CREATE INDEX audit_log_org ON audit_log (org_id, seq);
 )sql"},
+    {30, "governance",
+     R"sql(
+-- Policies: list fields are JSON arrays of strings; costs are micro-USD.
+CREATE TABLE policies (
+  id                          TEXT PRIMARY KEY,
+  org_id                      TEXT NOT NULL REFERENCES orgs (id),
+  name                        TEXT NOT NULL,
+  allowed_actions             TEXT NOT NULL,
+  denied_path_prefixes        TEXT NOT NULL,
+  max_cost_per_request_micros BIGINT,
+  require_approval            INTEGER NOT NULL DEFAULT 0,
+  approval_min_cost_micros    BIGINT,
+  approval_actions            TEXT NOT NULL,
+  created_at                  BIGINT NOT NULL,
+  updated_at                  BIGINT NOT NULL
+);
+CREATE INDEX policies_org_created ON policies (org_id, created_at, id);
+CREATE INDEX policies_created ON policies (created_at, id);
+
+CREATE TABLE agents (
+  id                  TEXT PRIMARY KEY,
+  org_id              TEXT NOT NULL REFERENCES orgs (id),
+  name                TEXT NOT NULL,
+  status              TEXT NOT NULL,
+  daily_budget_micros BIGINT,
+  created_at          BIGINT NOT NULL,
+  updated_at          BIGINT NOT NULL,
+  disabled_at         BIGINT
+);
+CREATE INDEX agents_org_created ON agents (org_id, created_at, id);
+CREATE INDEX agents_created ON agents (created_at, id);
+
+-- position keeps the operator's order of attachment (deny messages name the first deny).
+CREATE TABLE agent_policies (
+  agent_id  TEXT NOT NULL REFERENCES agents (id),
+  policy_id TEXT NOT NULL REFERENCES policies (id),
+  position  INTEGER NOT NULL,
+  PRIMARY KEY (agent_id, policy_id)
+);
+CREATE INDEX agent_policies_policy ON agent_policies (policy_id);
+
+-- api_key_sealed: XChaCha20-Poly1305 under the master key's seal subkey, bound to the id.
+CREATE TABLE vendors (
+  id             TEXT PRIMARY KEY,
+  org_id         TEXT NOT NULL REFERENCES orgs (id),
+  name           TEXT NOT NULL,
+  base_url       TEXT NOT NULL,
+  auth_type      TEXT NOT NULL,
+  header_name    TEXT,
+  api_key_sealed BLOB NOT NULL,
+  api_key_last4  TEXT NOT NULL,
+  created_at     BIGINT NOT NULL,
+  updated_at     BIGINT NOT NULL,
+  deleted_at     BIGINT
+);
+CREATE INDEX vendors_org_created ON vendors (org_id, created_at, id);
+CREATE INDEX vendors_created ON vendors (created_at, id);
+
+-- key_hash: keyed BLAKE2b of the secret (the secret itself is shown once and never stored).
+CREATE TABLE keys (
+  id           TEXT PRIMARY KEY,
+  org_id       TEXT NOT NULL REFERENCES orgs (id),
+  agent_id     TEXT NOT NULL REFERENCES agents (id),
+  vendor_id    TEXT NOT NULL REFERENCES vendors (id),
+  key_hash     TEXT NOT NULL UNIQUE,
+  prefix       TEXT NOT NULL,
+  created_at   BIGINT NOT NULL,
+  revoked_at   BIGINT,
+  last_used_at BIGINT
+);
+CREATE INDEX keys_org_created ON keys (org_id, created_at, id);
+CREATE INDEX keys_created ON keys (created_at, id);
+CREATE INDEX keys_agent ON keys (agent_id);
+CREATE INDEX keys_vendor ON keys (vendor_id);
+)sql"},
 };
 
 std::vector<Migration> sorted() {

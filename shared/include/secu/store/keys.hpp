@@ -1,0 +1,36 @@
+// The keys table: one agent bound to one vendor. Only a keyed hash of the secret is stored.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "secu/db.hpp"
+#include "secu/paging.hpp"
+
+namespace secu::store {
+
+struct KeyRow {
+  std::string id;
+  std::string org_id;
+  std::string agent_id;
+  std::string vendor_id;
+  std::string key_hash;
+  std::string prefix;  // the first characters of the secret, for display
+  int64_t created_at = 0;
+  std::optional<int64_t> revoked_at;
+  std::optional<int64_t> last_used_at;
+};
+
+Status insert_key(Db& db, const KeyRow& k);
+Status revoke_key(Db& db, const std::string& id, int64_t at);
+Result<std::optional<KeyRow>> get_key(Db& db, const std::string& id);
+Result<std::optional<KeyRow>> find_key_by_hash(Db& db, const std::string& key_hash);
+Status touch_key(Db& db, const std::string& id, int64_t at);
+Result<std::vector<KeyRow>> list_keys(Db& db, const std::string& org_id,
+                                      const std::string& agent_id, const std::string& vendor_id,
+                                      const PageRequest& page);
+// Active (not revoked) keys of a vendor.
+Result<int64_t> count_active_keys_of_vendor(Db& db, const std::string& vendor_id);
+
+}  // namespace secu::store
