@@ -51,6 +51,13 @@ int main(int argc, char** argv) {
 
   RunState rs;
   add_core_commands(app, d, rs);
+  add_auth_commands(app, d, rs);
+  add_orgs_users_commands(app, d, rs);
+  add_state_commands(app, d, rs);
+  add_agents_commands(app, d, rs);
+  add_policies_commands(app, d, rs);
+  add_vendors_commands(app, d, rs);
+  add_keys_commands(app, d, rs);
 
   try {
     app.parse(argc, argv);

@@ -16,6 +16,13 @@ struct RunState {
 };
 
 void add_core_commands(CLI::App& app, Deps& d, RunState& rs);
+void add_auth_commands(CLI::App& app, Deps& d, RunState& rs);
+void add_orgs_users_commands(CLI::App& app, Deps& d, RunState& rs);
+void add_state_commands(CLI::App& app, Deps& d, RunState& rs);
+void add_agents_commands(CLI::App& app, Deps& d, RunState& rs);
+void add_policies_commands(CLI::App& app, Deps& d, RunState& rs);
+void add_vendors_commands(CLI::App& app, Deps& d, RunState& rs);
+void add_keys_commands(CLI::App& app, Deps& d, RunState& rs);
 
 // Helpers shared by command files.
 // Calls secud and prints errors; on success returns the parsed JSON body (or null when empty).

@@ -2,8 +2,8 @@
 // /v1/agents/{id}, POST /v1/agents/{id}/enable, POST /v1/kill-switch/{agent_id} (contract).
 #include <nlohmann/json.hpp>
 
-#include "api/governance_json.hpp"
 #include "secu/governance.hpp"
+#include "secu/governance_render.hpp"
 #include "secu/json_input.hpp"
 #include "server/app.hpp"
 #include "server/routes.hpp"
@@ -12,6 +12,12 @@
 namespace secu::daemon {
 
 namespace {
+
+using governance::agent_json;
+using governance::key_json;
+using governance::list_json;
+using governance::policy_json;
+using governance::vendor_json;
 
 constexpr json::ArrayRule kPolicyIds{.max_items = 100, .max_len = 64};
 

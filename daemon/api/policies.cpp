@@ -1,8 +1,8 @@
 // Policies: POST /v1/policies (contract), GET /v1/policies, GET/PATCH /v1/policies/{id}.
 #include <nlohmann/json.hpp>
 
-#include "api/governance_json.hpp"
 #include "secu/governance.hpp"
+#include "secu/governance_render.hpp"
 #include "secu/json_input.hpp"
 #include "server/app.hpp"
 #include "server/routes.hpp"
@@ -11,6 +11,12 @@
 namespace secu::daemon {
 
 namespace {
+
+using governance::agent_json;
+using governance::key_json;
+using governance::list_json;
+using governance::policy_json;
+using governance::vendor_json;
 
 constexpr json::ArrayRule kGlobs{.max_items = 200, .max_len = 256};
 constexpr json::ArrayRule kPrefixes{.max_items = 200, .max_len = 1024};

@@ -2,8 +2,8 @@
 // The api key goes in once and never comes back out (shown as "…abcd").
 #include <nlohmann/json.hpp>
 
-#include "api/governance_json.hpp"
 #include "secu/governance.hpp"
+#include "secu/governance_render.hpp"
 #include "secu/json_input.hpp"
 #include "server/app.hpp"
 #include "server/routes.hpp"
@@ -12,6 +12,12 @@
 namespace secu::daemon {
 
 namespace {
+
+using governance::agent_json;
+using governance::key_json;
+using governance::list_json;
+using governance::policy_json;
+using governance::vendor_json;
 
 void create(Ctx& c) {
   const auto body = c.json_body();

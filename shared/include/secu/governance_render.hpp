@@ -1,4 +1,5 @@
-// JSON renderings of the governance resources (the response shapes of DESIGN.md: objects
+// JSON renderings of the governance resources, shared by the API answers and the state
+// snapshot (the response shapes of DESIGN.md: objects
 // whole, absent fields left out, money in USD at the edge, times in RFC 3339).
 #pragma once
 
@@ -11,7 +12,7 @@
 #include "secu/store/policies.hpp"
 #include "secu/store/vendors.hpp"
 
-namespace secu::daemon {
+namespace secu::governance {
 
 nlohmann::json agent_json(const store::AgentRow& a);
 nlohmann::json policy_json(const store::PolicyRow& p);
@@ -29,4 +30,4 @@ nlohmann::json list_json(const char* key, std::vector<Row>& rows, int64_t limit,
   return out;
 }
 
-}  // namespace secu::daemon
+}  // namespace secu::governance
