@@ -13,6 +13,7 @@
 #include "secu/log.hpp"
 #include "server/app.hpp"
 #include "server/config.hpp"
+#include "server/notify.hpp"
 #include "server/routes.hpp"
 #include "server/server.hpp"
 
@@ -65,6 +66,8 @@ int serve(const FlagValues& flags) {
   }
   std::printf("listening on %s\n", where.c_str());
   std::fflush(stdout);
+  // Database, migrations, keys and listener are ready: tell systemd (Type=notify).
+  sd_notify("READY=1\nSTATUS=serving on " + where);
   log::info("listening",
             {{"addr", where},
              {"data_dir", config->data_dir},
@@ -84,12 +87,14 @@ int serve(const FlagValues& flags) {
       const int sig = sigtimedwait(&set, nullptr, &tick);
       if (sig == SIGTERM || sig == SIGINT) {
         log::info("draining", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+        sd_notify("STOPPING=1");
         (*app)->draining = true;
         server.stop();
         return;
       }
       if (sig == SIGHUP) {
         // A bad file keeps the running config and says why.
+        sd_notify("RELOADING=1");
         auto next = load_config(flags);
         if (!next.ok()) {
           log::error("reload failed; keeping the running config",
@@ -99,6 +104,7 @@ int serve(const FlagValues& flags) {
           (*app)->replace_config(std::make_shared<const Config>(std::move(next).value()));
           log::info("config reloaded");
         }
+        sd_notify("READY=1");
       }
     }
   });
