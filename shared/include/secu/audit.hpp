@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 #include "secu/result.hpp"
 #include "secu/store.hpp"
@@ -50,8 +51,29 @@ struct Appended {
 // Appends `e` (details redacted) in the caller's transaction.
 Result<Appended> append(store::WriteTx& tx, const Entry& e);
 
-// The canonical JSON hashed for an entry: sorted keys, no whitespace, ts in RFC 3339.
+// The canonical JSON hashed for an entry: sorted keys, no whitespace, ts in RFC 3339, strings
+// escaped as nlohmann::json::dump(-1, ' ', false, replace) escapes them. Built by hand (verify
+// rebuilds it for every entry of the log), byte-identical to dumping the equivalent object.
 std::string canonical_json(int64_t seq, int64_t ts, const Entry& e);
+
+// The same canonical JSON from stored or exported values: `ts` already in RFC 3339 and
+// `details_json` the details' canonical JSON text (append stores exactly that text).
+struct CanonicalFields {
+  int64_t seq = 0;
+  std::string_view ts;
+  std::string_view org_id;
+  std::string_view actor_type;
+  std::string_view actor_id;
+  std::string_view action;
+  std::string_view target;
+  std::string_view details_json;
+  std::string_view request_id;
+};
+std::string canonical_json(const CanonicalFields& f);
+// Appends `s` as a JSON string literal, escaped exactly as nlohmann's dump() escapes it.
+void append_json_string(std::string& out, std::string_view s);
+// The canonical text of a details object (what append stores in audit_log.details).
+std::string details_json(const nlohmann::json& details);
 // hash = SHA-256(prev ‖ canonical) in hex; `prev_hex` is 64 hex digits.
 std::string chain_hash(const std::string& prev_hex, const std::string& canonical);
 // RFC 6962 leaf hash of the canonical JSON: SHA-256(0x00 ‖ canonical), raw 32 bytes.

@@ -103,6 +103,28 @@ CREATE TABLE audit_log (
 );
 CREATE INDEX audit_log_org ON audit_log (org_id, seq);
 )sql"},
+    {21, "audit_merkle",
+     R"sql(
+-- Hashes of the complete subtrees of the audit log's RFC 6962 Merkle tree: node (level, idx)
+-- covers leaves [idx * 2^level, (idx + 1) * 2^level); level 0 holds the leaf hashes (32 raw
+-- bytes, BYTEA in PostgreSQL). Written with each append; see secu/audit/log.hpp.
+CREATE TABLE audit_merkle (
+  level INTEGER NOT NULL,
+  idx   BIGINT NOT NULL,
+  hash  BLOB NOT NULL,
+  PRIMARY KEY (level, idx)
+);
+)sql"},
+    {22, "audit_checkpoints",
+     R"sql(
+-- Signed tree heads (C2SP tlog-checkpoint notes), one per tree size; sizes only grow.
+CREATE TABLE audit_checkpoints (
+  size BIGINT PRIMARY KEY,
+  ts   BIGINT NOT NULL,
+  root BLOB NOT NULL,
+  note TEXT NOT NULL
+);
+)sql"},
     {30, "governance",
      R"sql(
 -- Policies: list fields are JSON arrays of strings; costs are micro-USD.
