@@ -26,6 +26,9 @@ struct SecudOptions {
   std::vector<std::string> args;           // extra flags
   std::map<std::string, std::string> env;  // extra environment
   std::string data_dir;                    // default: a fresh temporary dir
+  // Password hashing cost: cheap by default so tests run fast; timing tests raise it.
+  std::string argon2_ops = "1";
+  std::string argon2_mem_kib = "64";
 };
 
 class Secud {
@@ -49,6 +52,7 @@ class Secud {
   // Starts again on the same data dir (and a new port).
   void start();
   bool running() const { return m_pid > 0; }
+  int pid() const { return m_pid; }
 
  private:
   SecudOptions m_opts;
