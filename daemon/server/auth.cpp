@@ -1,6 +1,8 @@
 #include "server/auth.hpp"
 
+#include "secu/clock.hpp"
 #include "secu/crypto.hpp"
+#include "secu/identity/sessions.hpp"
 #include "server/app.hpp"
 #include "server/http.hpp"
 
@@ -24,9 +26,24 @@ Result<Principal> resolve_principal(App& app, const Ctx& ctx) {
   if (authz.size() <= kBearer.size() || authz.compare(0, kBearer.size(), kBearer) != 0) {
     return Error::unauthenticated("Authorization must be \"Bearer <token>\"");
   }
-  // Console JWTs and agent keys are resolved by the identity and gateway areas as they land;
-  // until then a bearer credential is not one this daemon issued.
-  return Error::unauthenticated("invalid or expired token");
+  const std::string token = authz.substr(kBearer.size());
+  if (token.starts_with("sk_secu_")) {
+    // Agent keys are resolved by the gateway area as it lands; until then an agent key is not
+    // one this daemon accepts.
+    return Error::unauthenticated("invalid or expired token");
+  }
+  // Any other bearer is a console JWT: signature, expiry, and a live session of an existing
+  // user; the role is the user's current one (secu/identity/sessions.hpp).
+  SECU_TRY(auto who, identity::authenticate_jwt(app.store(), app.secrets().signing_key.public_key,
+                                                token, now_ms()));
+  p.type = Principal::Type::kUser;
+  if (!role_from_name(identity::role_name(who.role), p.role)) {
+    return Error::unauthenticated("the user has no valid role");
+  }
+  p.user_id = std::move(who.user_id);
+  p.org_id = std::move(who.org_id);
+  p.session_id = std::move(who.session_id);
+  return p;
 }
 
 Status authorize(const Principal& p, Access need) {

@@ -86,6 +86,9 @@ RouteTable::Match RouteTable::match(const std::string& method, const std::string
 RouteTable build_route_table() {
   RouteTable t;
   register_health_routes(t);
+  register_auth_routes(t);
+  register_orgs_users_routes(t);
+  register_state_routes(t);
   register_agent_routes(t);
   register_policy_routes(t);
   register_vendor_routes(t);

@@ -126,9 +126,10 @@ Secud::~Secud() {
 
 void Secud::start() {
   const std::string port_file = m_log_dir + "/port." + std::to_string(++m_runs);
-  std::vector<std::string> argv = {SECUD_PATH,     "serve",    "--listen",         "127.0.0.1:0",
-                                   "--data-dir",   m_data_dir, "--port-file",      port_file,
-                                   "--argon2-ops", "1",        "--argon2-mem-kib", "64"};
+  std::vector<std::string> argv = {
+      SECUD_PATH,     "serve",           "--listen",         "127.0.0.1:0",
+      "--data-dir",   m_data_dir,        "--port-file",      port_file,
+      "--argon2-ops", m_opts.argon2_ops, "--argon2-mem-kib", m_opts.argon2_mem_kib};
   argv.insert(argv.end(), m_opts.args.begin(), m_opts.args.end());
   m_pid =
       spawn(argv, environment_with(m_opts.env), m_log_dir + "/stdout", m_log_dir + "/stderr", "");

@@ -1,0 +1,146 @@
+#include "peers.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <stdexcept>
+#include <thread>
+
+#include "fixture.hpp"
+
+extern char** environ;
+
+namespace secu::test {
+
+namespace fs = std::filesystem;
+
+std::string peers_dir() {
+  // This file is tests/support/peers.cpp; CMake compiles it by absolute path.
+  return (fs::path(__FILE__).parent_path().parent_path() / "peers").string();
+}
+
+bool node_peers_available() {
+  if (!fs::exists(fs::path(peers_dir()) / "node_modules")) return false;
+  return std::system("node --version >/dev/null 2>&1") == 0;
+}
+
+NodePeer::NodePeer(const std::string& script, const std::vector<std::string>& args)
+    : m_tmp(std::make_unique<TempDir>()) {
+  const std::string out = m_tmp->path() + "/stdout";
+  const std::string err = m_tmp->path() + "/stderr";
+  std::vector<std::string> argv = {"node", peers_dir() + "/" + script};
+  argv.insert(argv.end(), args.begin(), args.end());
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  std::vector<char*> a;
+  for (auto& s : argv)
+    a.push_back(s.data());
+  a.push_back(nullptr);
+  pid_t pid = -1;
+  const int rc = posix_spawnp(&pid, "node", &fa, nullptr, a.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) throw std::runtime_error("cannot spawn node for " + script);
+  m_pid = pid;
+  // Node starts in ~0.1-2 s depending on load; allow 20 s.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (::waitpid(m_pid, &status, WNOHANG) == m_pid) {
+      m_pid = -1;
+      throw std::runtime_error("peer " + script + " exited at start:\n" + slurp(err));
+    }
+    const std::string o = slurp(out);
+    const auto nl = o.find('\n');
+    if (nl != std::string::npos) {
+      m_port = std::stoi(o.substr(0, nl));
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  stop();
+  throw std::runtime_error("peer " + script + " did not print its port:\n" + slurp(err));
+}
+
+NodePeer::~NodePeer() {
+  stop();
+}
+
+void NodePeer::stop() {
+  if (m_pid <= 0) return;
+  ::kill(m_pid, SIGTERM);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  int status = 0;
+  while (::waitpid(m_pid, &status, WNOHANG) != m_pid) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      ::kill(m_pid, SIGKILL);
+      ::waitpid(m_pid, &status, 0);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  m_pid = -1;
+}
+
+std::string NodePeer::out() const {
+  return slurp(m_tmp->path() + "/stdout");
+}
+std::string NodePeer::err() const {
+  return slurp(m_tmp->path() + "/stderr");
+}
+
+SmtpSink::SmtpSink(bool require_auth) : m_dir(std::make_unique<TempDir>()) {
+  std::vector<std::string> args = {m_dir->path()};
+  if (require_auth) args.push_back("--require-auth");
+  m_peer = std::make_unique<NodePeer>("smtp-sink.js", args);
+}
+
+SmtpSink::~SmtpSink() = default;
+
+int SmtpSink::port() const {
+  return m_peer->port();
+}
+
+std::string SmtpSink::url() const {
+  return "smtp://127.0.0.1:" + std::to_string(port());
+}
+
+std::vector<nlohmann::json> SmtpSink::messages() const {
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(m_dir->path())) {
+    const auto name = e.path().filename().string();
+    if (name.rfind("msg-", 0) == 0 && e.path().extension() == ".json") names.push_back(name);
+  }
+  std::sort(names.begin(), names.end());
+  std::vector<nlohmann::json> out;
+  for (const auto& n : names)
+    out.push_back(nlohmann::json::parse(slurp(m_dir->path() + "/" + n)));
+  return out;
+}
+
+std::vector<nlohmann::json> SmtpSink::wait_for(size_t n, std::chrono::milliseconds timeout) const {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto got = messages();
+    if (got.size() >= n || std::chrono::steady_clock::now() > deadline) return got;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+std::string first_url(const std::string& text) {
+  auto pos = text.find("http://");
+  const auto s = text.find("https://");
+  if (pos == std::string::npos || (s != std::string::npos && s < pos)) pos = s;
+  if (pos == std::string::npos) return {};
+  auto end = text.find_first_of(" \t\r\n", pos);
+  return text.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+}
+
+}  // namespace secu::test

@@ -1,0 +1,67 @@
+// Real network peers for integration tests, written in Node.js under tests/peers (npm
+// packages pinned by its package-lock.json, installed by packaging/install-deps.sh): the SMTP
+// sink now, an OIDC provider and a Stripe mock later.
+//
+// Protocol of a peer script: it listens on 127.0.0.1, port 0 unless told otherwise, and prints
+// the bound port as the first line of stdout; SIGTERM stops it.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace secu::test {
+
+class TempDir;
+
+// tests/peers of this source tree.
+std::string peers_dir();
+// True when node and tests/peers/node_modules are present (else peer tests are skipped with a
+// message saying how to install them).
+bool node_peers_available();
+
+// One running peer process: `node tests/peers/<script> args…`.
+class NodePeer {
+ public:
+  NodePeer(const std::string& script, const std::vector<std::string>& args = {});
+  ~NodePeer();
+  NodePeer(const NodePeer&) = delete;
+  NodePeer& operator=(const NodePeer&) = delete;
+
+  int port() const { return m_port; }
+  // What the peer wrote so far.
+  std::string out() const;
+  std::string err() const;
+  void stop();
+
+ private:
+  std::unique_ptr<TempDir> m_tmp;
+  int m_pid = -1;
+  int m_port = 0;
+};
+
+// The SMTP sink (tests/peers/smtp-sink.js): accepts any mail and any AUTH and keeps each
+// message as JSON {seq, from, to[], auth{username,password}|null, subject, text, headers, raw}.
+class SmtpSink {
+ public:
+  explicit SmtpSink(bool require_auth = false);
+  ~SmtpSink();
+  std::string url() const;  // smtp://127.0.0.1:PORT
+  int port() const;
+  // Every message received so far, oldest first.
+  std::vector<nlohmann::json> messages() const;
+  // Waits until at least `n` messages arrived; returns them (fewer on timeout).
+  std::vector<nlohmann::json> wait_for(
+      size_t n, std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
+
+ private:
+  std::unique_ptr<TempDir> m_dir;
+  std::unique_ptr<NodePeer> m_peer;
+};
+
+// The first http(s)://… URL in `text` (up to whitespace), or "".
+std::string first_url(const std::string& text);
+
+}  // namespace secu::test
