@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "secu/audit/log.hpp"
 #include "secu/crypto.hpp"
 #include "secu/files.hpp"
 #include "secu/log.hpp"
@@ -54,6 +55,9 @@ int serve(const FlagValues& flags) {
 
   auto app = bootstrap(config);
   if (!app.ok()) return fail(app.error());
+  // Signs audit checkpoints while the tree grows; stopped before the store closes.
+  audit::Checkpointer checkpointer((*app)->store(), (*app)->secrets().signing_key);
+  if (auto st = checkpointer.start(); !st.ok()) return fail(st.error());
   Server server(**app, build_route_table());
   if (auto st = server.bind(); !st.ok()) return fail(st.error());
 
@@ -112,6 +116,7 @@ int serve(const FlagValues& flags) {
   server.serve();  // returns once stopped and in-flight requests are done
   done = true;
   signals.join();
+  checkpointer.stop();
   (*app)->store().close();
   log::info("stopped");
   return 0;

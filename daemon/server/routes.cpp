@@ -93,6 +93,7 @@ RouteTable build_route_table() {
   register_policy_routes(t);
   register_vendor_routes(t);
   register_key_routes(t);
+  register_audit_routes(t);
   return t;
 }
 

@@ -49,6 +49,7 @@ void register_agent_routes(RouteTable& t);
 void register_policy_routes(RouteTable& t);
 void register_vendor_routes(RouteTable& t);
 void register_key_routes(RouteTable& t);
+void register_audit_routes(RouteTable& t);
 
 // The full table of the daemon.
 RouteTable build_route_table();
