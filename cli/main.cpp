@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "commands/commands.hpp"
+#include "complete.hpp"
 #include "deps.hpp"
 #include "secu/crypto.hpp"
 
@@ -58,6 +59,26 @@ int main(int argc, char** argv) {
   add_policies_commands(app, d, rs);
   add_vendors_commands(app, d, rs);
   add_keys_commands(app, d, rs);
+  add_approvals_commands(app, d, rs);
+  add_billing_commands(app, d, rs);
+  add_gateway_commands(app, d, rs);
+  add_audit_commands(app, d, rs);
+  add_completion_commands(app, d, rs);
+
+  // Environment fills what the flags left empty (flag > env > stored context > default).
+  auto fold_env = [&g] {
+    if (g.addr.empty()) g.addr = env("SECU_ADDR");
+    if (g.admin_token.empty()) g.admin_token = env("SECU_ADMIN_TOKEN");
+    if (g.token.empty()) g.token = env("SECU_TOKEN");
+    if (g.data_dir.empty()) g.data_dir = env("SECU_DATA_DIR");
+    if (g.context.empty()) g.context = env("SECU_CONTEXT");
+  };
+
+  if (argc >= 2 && std::string(argv[1]) == "__complete") {
+    // Shell completion: the rest of the line is a partial command, not something to parse.
+    fold_env();
+    return run_complete(app, d, std::vector<std::string>(argv + 2, argv + argc));
+  }
 
   try {
     app.parse(argc, argv);
@@ -71,12 +92,7 @@ int main(int argc, char** argv) {
               << "Run 'secuctl --help' for usage.\n";
     return kExitUsage;
   }
-  // Environment fills what the flags left empty.
-  if (g.addr.empty()) g.addr = env("SECU_ADDR");
-  if (g.admin_token.empty()) g.admin_token = env("SECU_ADMIN_TOKEN");
-  if (g.token.empty()) g.token = env("SECU_TOKEN");
-  if (g.data_dir.empty()) g.data_dir = env("SECU_DATA_DIR");
-  if (g.context.empty()) g.context = env("SECU_CONTEXT");
+  fold_env();
   if (!rs.run) return kExitUsage;
   try {
     return rs.run();
