@@ -10,7 +10,10 @@
 //   2. once `aborted` is set nothing more is pushed or sent, and `client` (if checked out) has
 //      been shut down, so a worker blocked in a read returns at once.
 //   3. `client` is non-null only while the worker owns it; stop() is called only then, so a
-//      pooled client is never touched by another stream.
+//      pooled client is never touched by another stream. Lock order: Stream::mu, then httplib's
+//      socket mutex (inside stop()); httplib never calls back into us holding the latter. One
+//      consequence: aborting while the worker is still connecting waits for the connect to end
+//      (at most connect_timeout), since httplib connects under that mutex.
 //   4. on_finish runs exactly once (`finished` flag).
 #include "gateway/proxy.hpp"
 
@@ -35,22 +38,38 @@ using Clock = std::chrono::steady_clock;
 constexpr size_t kChunk = 64 * 1024;  // coalesce 4 KiB upstream reads into writes of this size
 
 // Pooled keep-alive clients, one idle list per origin. A client is checked out for exactly one
-// request, so httplib's per-client socket is never shared between threads.
+// request, so httplib's per-client socket is never shared between threads. Idle clients are
+// reused most recent first; those idle longer than kIdleTtl (their upstream has most likely
+// closed the connection) are dropped.
 class ClientPool {
  public:
+  static constexpr auto kIdleTtl = std::chrono::seconds(60);
+
   explicit ClientPool(size_t max_idle) : m_max_idle(max_idle) {}
 
-  std::unique_ptr<httplib::Client> acquire(const std::string& key) {
+  // A pooled client of `key` ("scheme://host:port"), or a new one. `reused` says which.
+  std::unique_ptr<httplib::Client> acquire(const std::string& key, bool& reused) {
+    std::unique_ptr<httplib::Client> c;
+    std::vector<std::unique_ptr<httplib::Client>> expired;  // closed outside the lock
     {
       std::lock_guard lk(m_mu);
       auto it = m_idle.find(key);
-      if (it != m_idle.end() && !it->second.empty()) {
-        auto c = std::move(it->second.back());
-        it->second.pop_back();
-        return c;
+      if (it != m_idle.end()) {
+        auto& list = it->second;
+        const auto cutoff = Clock::now() - kIdleTtl;
+        while (!list.empty() && list.front().since < cutoff) {
+          expired.push_back(std::move(list.front().client));
+          list.pop_front();
+        }
+        if (!list.empty()) {
+          c = std::move(list.back().client);
+          list.pop_back();
+        }
       }
     }
-    auto c = std::make_unique<httplib::Client>(key);
+    reused = c != nullptr;
+    if (c) return c;
+    c = std::make_unique<httplib::Client>(key);
     c->set_tcp_nodelay(true);
     c->set_keep_alive(true);
     c->set_follow_location(false);
@@ -63,7 +82,7 @@ class ClientPool {
   void release(const std::string& key, std::unique_ptr<httplib::Client> c) {
     std::lock_guard lk(m_mu);
     auto& list = m_idle[key];
-    if (list.size() < m_max_idle) list.push_back(std::move(c));
+    if (list.size() < m_max_idle) list.push_back({std::move(c), Clock::now()});
   }
 
   size_t idle(const std::string& key) const {
@@ -73,10 +92,13 @@ class ClientPool {
   }
 
  private:
+  struct Idle {
+    std::unique_ptr<httplib::Client> client;
+    Clock::time_point since;
+  };
   const size_t m_max_idle;
   mutable std::mutex m_mu;
-  std::unordered_map<std::string, std::vector<std::unique_ptr<httplib::Client>>>
-      m_idle;  // GUARDED_BY(m_mu)
+  std::unordered_map<std::string, std::deque<Idle>> m_idle;  // GUARDED_BY(m_mu), oldest first
 };
 
 struct Stream {
@@ -244,24 +266,26 @@ struct Proxy::Impl {
 
 namespace {
 
-// The worker: one upstream call, start to end.
-void run_upstream(std::shared_ptr<Stream> s, std::shared_ptr<ClientPool> pool, std::string key,
-                  httplib::Request ureq, ForwardOptions timeouts) {
-  auto client = pool->acquire(key);
-  client->set_connection_timeout(timeouts.connect_timeout);
-  client->set_read_timeout(timeouts.read_timeout);
-  client->set_write_timeout(timeouts.write_timeout);
+// One attempt of the upstream call on `client`. Returns whether httplib succeeded.
+bool send_once(const std::shared_ptr<Stream>& s, httplib::Client& client, httplib::Request& ureq,
+               httplib::Response& ures, httplib::Error& err) {
   {
     std::lock_guard lk(s->mu);
     if (s->aborted) {
-      s->upstream_done = true;
-      s->error = httplib::Error::Canceled;
-      s->cv.notify_all();
-      return;
+      err = httplib::Error::Canceled;
+      return false;
     }
-    s->client = client.get();
+    s->client = &client;
   }
+  const bool ok = client.send(ureq, ures, err);
+  std::lock_guard lk(s->mu);
+  s->client = nullptr;
+  return ok;
+}
 
+// The worker: one upstream call, start to end.
+void run_upstream(std::shared_ptr<Stream> s, std::shared_ptr<ClientPool> pool, std::string key,
+                  httplib::Request ureq, ForwardOptions timeouts) {
   ureq.response_handler = [&s](const httplib::Response& r) {
     std::lock_guard lk(s->mu);
     if (s->aborted) return false;
@@ -289,14 +313,36 @@ void run_upstream(std::shared_ptr<Stream> s, std::shared_ptr<ClientPool> pool, s
     return true;
   };
 
+  const bool safe_to_retry =
+      ureq.method == "GET" || ureq.method == "HEAD" || ureq.method == "OPTIONS";
+  std::unique_ptr<httplib::Client> client;
   httplib::Response ures;
   httplib::Error err = httplib::Error::Success;
-  const bool ok = client->send(ureq, ures, err);
+  bool ok = false;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    bool reused = false;
+    client = pool->acquire(key, reused);
+    client->set_connection_timeout(timeouts.connect_timeout);
+    client->set_read_timeout(timeouts.read_timeout);
+    client->set_write_timeout(timeouts.write_timeout);
+    const auto t0 = Clock::now();
+    ures = httplib::Response();
+    err = httplib::Error::Success;
+    ok = send_once(s, *client, ureq, ures, err);
+    if (ok || !reused || !safe_to_retry) break;
+    // A pooled connection the upstream closed while it sat idle fails at once with a read or
+    // write error before any response byte. Like nginx, retry such a safe request once on a
+    // fresh connection; anything that may have reached the upstream's handler is not retried.
+    std::lock_guard lk(s->mu);
+    const bool stale = (err == httplib::Error::Read || err == httplib::Error::Write) &&
+                       !s->headers_ready && !s->aborted &&
+                       Clock::now() - t0 < std::chrono::milliseconds(100);
+    if (!stale) break;
+  }
 
   bool reusable = false;
   {
     std::lock_guard lk(s->mu);
-    s->client = nullptr;
     if (ok && !s->headers_ready) {
       // 204, 304 and HEAD answers have no body: httplib skips the response handler.
       s->status = ures.status;

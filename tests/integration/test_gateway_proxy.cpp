@@ -631,6 +631,91 @@ TEST_CASE("one pooled keep-alive connection per vendor origin", "[gateway]") {
   CHECK(front.proxy.idle_connections(origin) <= 8);
 }
 
+namespace {
+
+// A raw HTTP/1.1 upstream that answers the first request of each connection with keep-alive and
+// closes the connection, unanswered, when a second request arrives on it: what a pooled
+// connection looks like when the upstream dropped it just as it was reused.
+struct FlakyUpstream {
+  int fd = -1;
+  int port = 0;
+  std::thread th;
+  std::atomic<bool> stop{false};
+  std::atomic<int> connections{0};
+
+  FlakyUpstream() {
+    fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    socklen_t len = sizeof a;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    port = ntohs(a.sin_port);
+    REQUIRE(::listen(fd, 16) == 0);
+    th = std::thread([this] {
+      while (!stop) {
+        const int c = ::accept(fd, nullptr, nullptr);
+        if (c < 0) break;
+        ++connections;
+        std::thread([c] {
+          std::string buf;
+          char tmp[4096];
+          int served = 0;
+          while (true) {
+            const ssize_t n = ::recv(c, tmp, sizeof tmp, 0);
+            if (n <= 0) break;
+            buf.append(tmp, static_cast<size_t>(n));
+            const size_t end = buf.find("\r\n\r\n");
+            if (end == std::string::npos) continue;
+            buf.erase(0, end + 4);
+            if (served++ > 0) break;  // the reused connection: drop it unanswered
+            const std::string resp =
+                "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok";
+            ::send(c, resp.data(), resp.size(), MSG_NOSIGNAL);
+          }
+          ::close(c);
+        }).detach();
+      }
+    });
+  }
+  ~FlakyUpstream() {
+    stop = true;
+    ::shutdown(fd, SHUT_RDWR);
+    ::close(fd);
+    th.join();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a safe request retries once when a pooled connection turns out dead", "[gateway]") {
+  FlakyUpstream up;
+  VendorTarget v = vendor_at("http://127.0.0.1:" + std::to_string(up.port), AuthType::kBearer);
+  v.base_url = "http://127.0.0.1:" + std::to_string(up.port);
+  Front front(v);
+  auto cli = front.client();
+  auto r = cli->Get("/v1/gateway/a");
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  front.result(0);
+  // The second GET goes out on the pooled connection, which the upstream drops: retried on a
+  // new connection, the agent sees a normal answer.
+  r = cli->Get("/v1/gateway/b");
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(r->body == "ok");
+  CHECK(up.connections == 2);
+  front.result(1);
+  // A POST is never retried: it may have reached the upstream's handler.
+  r = cli->Post("/v1/gateway/c", "x", "text/plain");
+  REQUIRE(r);
+  CHECK(r->status == 502);
+  CHECK(nlohmann::json::parse(r->body)["error"]["code"] == "upstream_error");
+}
+
 TEST_CASE("a 100 MB response streams through with bounded memory", "[gateway][slow]") {
   Upstream up;
   Front front(vendor_at(up.url(), AuthType::kBearer));
