@@ -800,6 +800,39 @@ TEST_CASE("upstream down answers 502, slow answers 504, in the error format", "[
     CHECK(f.status == 502);
     CHECK(f.upstream_status == 0);
   }
+  SECTION("no connection within the connect timeout") {
+    // A listener whose accept queue is full: the kernel drops further SYNs, connect() hangs.
+    const int lfd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(lfd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    socklen_t len = sizeof a;
+    ::getsockname(lfd, reinterpret_cast<sockaddr*>(&a), &len);
+    REQUIRE(::listen(lfd, 0) == 0);
+    std::vector<int> fillers;
+    for (int i = 0; i < 3; ++i) {
+      const int f = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+      ::connect(f, reinterpret_cast<sockaddr*>(&a), sizeof a);
+      fillers.push_back(f);
+    }
+    std::this_thread::sleep_for(100ms);
+    Front front(
+        vendor_at("http://127.0.0.1:" + std::to_string(ntohs(a.sin_port)), AuthType::kBearer));
+    {
+      std::lock_guard lk(front.mu);
+      front.base.connect_timeout = 300ms;
+    }
+    const auto t0 = Clock::now();
+    auto r = front.client()->Get("/v1/gateway/x");
+    const auto took = Clock::now() - t0;
+    require_error(r, 504, "upstream_timeout");
+    CHECK(took < 1500ms);
+    CHECK(front.result().outcome == StreamResult::Outcome::kUpstreamTimeout);
+    for (int f : fillers)
+      ::close(f);
+    ::close(lfd);
+  }
   SECTION("no answer within the read timeout") {
     Upstream up;
     Front front(vendor_at(up.url(), AuthType::kBearer));
