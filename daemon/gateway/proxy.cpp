@@ -20,6 +20,7 @@
 #include <httplib.h>
 
 #include <algorithm>
+#include <cctype>
 #include <condition_variable>
 #include <deque>
 
@@ -149,6 +150,17 @@ void strip_connection_listed(const httplib::Headers& from, httplib::Headers& int
   }
 }
 
+// An RFC 9110 token: what a header name may be.
+bool valid_token(std::string_view v) {
+  if (v.empty()) return false;
+  for (unsigned char c : v) {
+    if (std::isalnum(c)) continue;
+    if (std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) == std::string_view::npos)
+      return false;
+  }
+  return true;
+}
+
 bool safe_header_value(std::string_view v) {
   for (unsigned char c : v)
     if ((c < 0x20 && c != '\t') || c == 0x7F) return false;
@@ -207,7 +219,7 @@ Error error_for(StreamResult::Outcome o) {
 void finish(const std::shared_ptr<Stream>& s, StreamResult r) {
   if (s->finished.exchange(true)) return;
   if (s->token && s->token_sub != 0) s->token->unsubscribe(s->token_sub);
-  r.error_code = code_of(r.outcome);
+  if (r.error_code.empty()) r.error_code = code_of(r.outcome);
   r.duration_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - s->started).count();
   if (s->on_finish) {
@@ -398,7 +410,7 @@ void Proxy::forward(const VendorTarget& vendor, const httplib::Request& req, htt
   // ---- the upstream request ----
   auto origin = detail::parse_base_url(vendor.base_url);
   if (!origin.ok() || !safe_header_value(vendor.api_key) ||
-      !safe_header_value(vendor.header_name)) {
+      (!vendor.header_name.empty() && !valid_token(vendor.header_name))) {
     log::error("gateway vendor misconfigured",
                {{"request_id", rid}, {"vendor_id", vendor.vendor_id}});
     const auto e = Error::make(ErrorKind::kUpstream, "upstream_misconfigured",
@@ -406,6 +418,7 @@ void Proxy::forward(const VendorTarget& vendor, const httplib::Request& req, htt
     reply_error(e);
     StreamResult r;
     r.outcome = StreamResult::Outcome::kUpstreamUnreachable;
+    r.error_code = e.code;
     r.status = res.status;
     finish(s, r);
     return;

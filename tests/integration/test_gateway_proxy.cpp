@@ -889,6 +889,10 @@ TEST_CASE("upstream down answers 502, slow answers 504, in the error format", "[
     v.api_key = "evil\r\nX-Injected: 1";
     Front front2(v);
     require_error(front2.client()->Get("/v1/gateway/x"), 502, "upstream_misconfigured");
+    CHECK(front2.result().error_code == "upstream_misconfigured");
+    v = vendor_at("http://127.0.0.1:1", AuthType::kHeader, "X-K: injected");
+    Front front3(v);
+    require_error(front3.client()->Get("/v1/gateway/x"), 502, "upstream_misconfigured");
   }
 }
 
