@@ -149,7 +149,7 @@ TEST_CASE("tampered, foreign or malformed JWTs are rejected", "[jwt]") {
       jwt::verify(k.key.public_key, part(token, 0) + "." + part(token, 1) + "." + b64(sig), kNow)
           .ok());
   // Shapes.
-  for (const std::string bad :
+  for (const std::string& bad :
        {std::string(), std::string("."), std::string(".."), std::string("a.b"),
         std::string("a.b.c.d"), token + ".", "x" + token, token + "=", std::string(5000, 'a')}) {
     INFO(bad.substr(0, 40));
