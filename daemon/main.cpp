@@ -8,12 +8,14 @@
 #include <cstdio>
 #include <thread>
 
+#include "gateway/runtime.hpp"
 #include "secu/audit/log.hpp"
 #include "secu/crypto.hpp"
 #include "secu/files.hpp"
 #include "secu/log.hpp"
 #include "server/app.hpp"
 #include "server/config.hpp"
+#include "server/manpage.hpp"
 #include "server/notify.hpp"
 #include "server/routes.hpp"
 #include "server/server.hpp"
@@ -68,6 +70,12 @@ int serve(const FlagValues& flags) {
         !st.ok())
       return fail(st.error());
   }
+  // The gateway: settles what a crash left open, then runs its settler and approval sweep.
+  (*app)->gateway = std::make_shared<gateway::Runtime>(**app);
+  if (auto st = (*app)->gateway->start(); !st.ok()) {
+    (*app)->gateway->stop();
+    return fail(st.error());
+  }
   std::printf("listening on %s\n", where.c_str());
   std::fflush(stdout);
   // Database, migrations, keys and listener are ready: tell systemd (Type=notify).
@@ -116,6 +124,7 @@ int serve(const FlagValues& flags) {
   server.serve();  // returns once stopped and in-flight requests are done
   done = true;
   signals.join();
+  (*app)->gateway->stop();  // after the server: drains the settlements of finished streams
   checkpointer.stop();
   (*app)->store().close();
   log::info("stopped");
@@ -160,6 +169,8 @@ int main(int argc, char** argv) {
   serve_cmd->fallthrough();
   auto* routes_cmd = cli.add_subcommand("routes", "Print the route table: method, path, access");
   auto* version_cmd = cli.add_subcommand("version", "Print the version");
+  auto* man_cmd = cli.add_subcommand("__man", "");  // hidden: prints secud.8
+  man_cmd->group("");
   cli.require_subcommand(0, 1);
 
   try {
@@ -174,6 +185,10 @@ int main(int argc, char** argv) {
   }
   if (version_cmd->parsed()) {
     std::printf("secud %s\n", SECU_VERSION);
+    return 0;
+  }
+  if (man_cmd->parsed()) {
+    std::fputs(man_page().c_str(), stdout);
     return 0;
   }
   if (routes_cmd->parsed()) {
