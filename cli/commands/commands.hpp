@@ -23,6 +23,7 @@ void add_agents_commands(CLI::App& app, Deps& d, RunState& rs);
 void add_policies_commands(CLI::App& app, Deps& d, RunState& rs);
 void add_vendors_commands(CLI::App& app, Deps& d, RunState& rs);
 void add_keys_commands(CLI::App& app, Deps& d, RunState& rs);
+void add_audit_commands(CLI::App& app, Deps& d, RunState& rs);
 
 // Helpers shared by command files.
 // Calls secud and prints errors; on success returns the parsed JSON body (or null when empty).

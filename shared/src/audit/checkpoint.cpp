@@ -111,13 +111,15 @@ std::string verifier_key_text(const NoteKey& k) {
 Result<NoteKey> parse_verifier_key(std::string_view text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' '))
     text.remove_suffix(1);
-  const auto p2 = text.rfind('+');
-  const auto p1 = p2 == std::string_view::npos ? p2 : text.rfind('+', p2 - 1);
+  // NAME+HASH+KEY: the name holds no '+' and the hash is hex, but base64 may hold '+', so
+  // split from the left.
+  const auto p1 = text.find('+');
+  const auto p2 = p1 == std::string_view::npos ? p1 : text.find('+', p1 + 1);
   auto bad = [] {
     return Error::invalid("the public key must look like NAME+HASH+KEY (secuctl audit pubkey)",
                           "pubkey");
   };
-  if (p1 == std::string_view::npos || p1 == 0) return bad();
+  if (p1 == std::string_view::npos || p2 == std::string_view::npos || p1 == 0) return bad();
   const auto name = text.substr(0, p1);
   const auto hash_hex = text.substr(p1 + 1, p2 - p1 - 1);
   if (!valid_key_name(name) || hash_hex.size() != 8) return bad();
