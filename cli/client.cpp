@@ -31,6 +31,8 @@ Result<Reply> Client::call(const std::string& method, const std::string& path,
   httplib::Headers headers;
   if (!m_opts.admin_token.empty()) headers.emplace("X-Secu-Admin-Token", m_opts.admin_token);
   if (!m_opts.bearer.empty()) headers.emplace("Authorization", "Bearer " + m_opts.bearer);
+  for (const auto& [k, v] : m_opts.extra_headers)
+    headers.emplace(k, v);
   httplib::Request req;
   req.method = method;
   req.path = path;

@@ -25,6 +25,8 @@ struct ClientOptions {
   std::string ca_file;
   bool insecure = false;
   int timeout_s = 60;
+  // Sent with every call (secuctl gateway test: X-Secu-Action, X-Secu-Cost-USD, …).
+  std::multimap<std::string, std::string> extra_headers;
 };
 
 // ErrorKind::kUnavailable with code "unreachable" when nothing answers at addr.

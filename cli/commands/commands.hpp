@@ -23,6 +23,9 @@ void add_agents_commands(CLI::App& app, Deps& d, RunState& rs);
 void add_policies_commands(CLI::App& app, Deps& d, RunState& rs);
 void add_vendors_commands(CLI::App& app, Deps& d, RunState& rs);
 void add_keys_commands(CLI::App& app, Deps& d, RunState& rs);
+void add_approvals_commands(CLI::App& app, Deps& d, RunState& rs);
+void add_billing_commands(CLI::App& app, Deps& d, RunState& rs);
+void add_gateway_commands(CLI::App& app, Deps& d, RunState& rs);
 void add_audit_commands(CLI::App& app, Deps& d, RunState& rs);
 
 // Helpers shared by command files.

@@ -2,6 +2,7 @@
 // /v1/agents/{id}, POST /v1/agents/{id}/enable, POST /v1/kill-switch/{agent_id} (contract).
 #include <nlohmann/json.hpp>
 
+#include "gateway/runtime.hpp"
 #include "secu/governance.hpp"
 #include "secu/governance_render.hpp"
 #include "secu/json_input.hpp"
@@ -92,6 +93,8 @@ void kill(Ctx& c) {
              governance::kill_agent(tx, write_scope(c), c.param(0), c.audit_entry({}, {}, {}, {})));
     return {};
   });
+  // Committed: cut its open gateway streams and wake its approvals' long polls.
+  gateway::on_agent_killed(c.app(), out.agent.id);
   auto j = agent_json(out.agent);
   j["already_disabled"] = out.already_disabled;
   c.reply(200, j);

@@ -13,6 +13,10 @@
 #include "secu/store.hpp"
 #include "server/config.hpp"
 
+namespace secu::gateway {
+class Runtime;
+}  // namespace secu::gateway
+
 namespace secu::daemon {
 
 struct Secrets {
@@ -43,6 +47,9 @@ class App {
   std::string token_hash(std::string_view token) const;
 
   std::atomic<bool> draining{false};
+  // The gateway (proxy, open streams, settler, approval sweep); set by `secud serve` before
+  // the server starts, null where no gateway runs.
+  std::shared_ptr<gateway::Runtime> gateway;
 
  private:
   mutable std::mutex m_config_mu;

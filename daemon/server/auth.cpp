@@ -3,6 +3,7 @@
 #include "secu/clock.hpp"
 #include "secu/crypto.hpp"
 #include "secu/identity/sessions.hpp"
+#include "secu/store/keys.hpp"
 #include "server/app.hpp"
 #include "server/http.hpp"
 
@@ -28,9 +29,21 @@ Result<Principal> resolve_principal(App& app, const Ctx& ctx) {
   }
   const std::string token = authz.substr(kBearer.size());
   if (token.starts_with("sk_secu_")) {
-    // Agent keys are resolved by the gateway area as it lands; until then an agent key is not
-    // one this daemon accepts.
-    return Error::unauthenticated("invalid or expired token");
+    // Agent key: found by its keyed hash (an indexed equality on a MAC of the secret, so the
+    // lookup leaks nothing about how close a guess was); a revoked key is as good as none.
+    const auto hash = crypto::token_hash(app.secrets().hash_key, token);
+    std::optional<store::KeyRow> key;
+    SECU_TRY_VOID(app.store().read([&](store::Db& db) -> Status {
+      SECU_TRY(key, store::find_key_by_hash(db, hash));
+      return {};
+    }));
+    if (!key || key->revoked_at) return Error::unauthenticated("invalid or revoked key");
+    p.type = Principal::Type::kAgent;
+    p.role = Access::kAgent;
+    p.agent_id = key->agent_id;
+    p.key_id = key->id;
+    p.org_id = key->org_id;
+    return p;
   }
   // Any other bearer is a console JWT: signature, expiry, and a live session of an existing
   // user; the role is the user's current one (secu/identity/sessions.hpp).

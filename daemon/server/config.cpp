@@ -38,6 +38,12 @@ const OptionSpec kOptions[] = {
     NUM(login_window_s, "login throttling window, seconds"),
     STR(tls_cert, "PEM certificate chain; with --tls-key serves HTTPS"),
     STR(tls_key, "PEM private key for --tls-cert"),
+    NUM(approval_ttl_s, "seconds a gateway approval stays pending, and an approved grant usable"),
+    NUM(upstream_connect_timeout_ms, "gateway: milliseconds to connect to a vendor (then 504)"),
+    NUM(upstream_read_timeout_s, "gateway: seconds a vendor may stay silent (then 504)"),
+    STR(fee_mode, "default platform fee: take_rate or per_action (orgs may override)"),
+    NUM(take_rate_bps, "default take rate, basis points of the metered cost (0-10000)"),
+    STR(fee_per_action_usd, "default flat fee per allowed action, USD (per_action mode)"),
 };
 
 #undef STR
@@ -165,6 +171,18 @@ Result<Config> load_config(const FlagValues& flags) {
   return c;
 }
 
+Result<billing::FeeSchedule> fee_defaults(const Config& c) {
+  billing::FeeSchedule s;
+  SECU_TRY(s.mode, billing::parse_fee_mode(c.fee_mode));
+  s.take_rate_bps = c.take_rate_bps;
+  auto per_action = billing::parse_usd(c.fee_per_action_usd);
+  if (!per_action.ok())
+    return Error::invalid("fee_per_action_usd must be a decimal USD amount", "fee_per_action_usd");
+  s.fee_per_action_micros = *per_action;
+  SECU_TRY_VOID(billing::validate_fee_schedule(s));
+  return s;
+}
+
 Status validate(const Config& c) {
   if (c.port() < 0 || c.port() > 65535 || c.host().empty()) {
     return Error::invalid("listen must be HOST:PORT, e.g. 127.0.0.1:8787", "listen");
@@ -182,6 +200,11 @@ Status validate(const Config& c) {
     return Error::invalid("argon2 cost too low", "argon2_ops");
   if (c.tls_cert.empty() != c.tls_key.empty())
     return Error::invalid("tls_cert and tls_key go together", "tls_cert");
+  if (c.approval_ttl_s < 1 || c.approval_ttl_s > 30 * 86400)
+    return Error::invalid("approval_ttl_s must be 1..2592000", "approval_ttl_s");
+  if (c.upstream_connect_timeout_ms < 1 || c.upstream_read_timeout_s < 1)
+    return Error::invalid("upstream timeouts must be positive", "upstream_read_timeout_s");
+  if (auto fees = fee_defaults(c); !fees.ok()) return fees.take_error();
   return {};
 }
 

@@ -15,6 +15,7 @@
 #include <span>
 #include <string>
 
+#include "secu/billing_math.hpp"
 #include "secu/result.hpp"
 
 namespace secu::daemon {
@@ -46,6 +47,13 @@ struct Config {
   // TLS.
   std::string tls_cert;
   std::string tls_key;
+  // Gateway (data plane), approvals and fees.
+  int64_t approval_ttl_s = 900;
+  int64_t upstream_connect_timeout_ms = 5000;
+  int64_t upstream_read_timeout_s = 30;
+  std::string fee_mode = "take_rate";    // take_rate | per_action; orgs may override
+  int64_t take_rate_bps = 0;             // 0..10,000
+  std::string fee_per_action_usd = "0";  // decimal USD
 
   std::string host() const;
   int port() const;
@@ -73,5 +81,8 @@ using FlagValues = std::map<std::string, std::string>;
 Result<Config> load_config(const FlagValues& flags);
 // Validates a finished config (listen address, level, ranges).
 Status validate(const Config& c);
+// The daemon's default fee schedule (fee_mode, take_rate_bps, fee_per_action_usd); 400 when
+// one of them is invalid.
+Result<billing::FeeSchedule> fee_defaults(const Config& c);
 
 }  // namespace secu::daemon

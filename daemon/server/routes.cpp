@@ -93,6 +93,9 @@ RouteTable build_route_table() {
   register_policy_routes(t);
   register_vendor_routes(t);
   register_key_routes(t);
+  register_gateway_routes(t);
+  register_approval_routes(t);
+  register_billing_routes(t);
   register_audit_routes(t);
   return t;
 }

@@ -49,6 +49,9 @@ void register_agent_routes(RouteTable& t);
 void register_policy_routes(RouteTable& t);
 void register_vendor_routes(RouteTable& t);
 void register_key_routes(RouteTable& t);
+void register_gateway_routes(RouteTable& t);
+void register_approval_routes(RouteTable& t);
+void register_billing_routes(RouteTable& t);
 void register_audit_routes(RouteTable& t);
 
 // The full table of the daemon.

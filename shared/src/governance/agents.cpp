@@ -1,5 +1,6 @@
 #include <algorithm>
 
+#include "secu/approvals.hpp"
 #include "secu/clock.hpp"
 #include "secu/governance.hpp"
 #include "secu/money.hpp"
@@ -102,6 +103,8 @@ Result<KillResult> kill_agent(store::WriteTx& tx, const std::string& scope_org,
   // A repeated kill is recorded too: the operator pressed the switch.
   SECU_TRY_VOID(
       audit::append(tx, entry(base, a, "agent.kill", {{"already_disabled", r.already_disabled}})));
+  // Its pending approvals die with it, in this same job (DESIGN.md, kill-switch).
+  SECU_TRY_VOID(approvals::cancel_pending_of_agent(tx, a.id, base));
   r.agent = std::move(a);
   return r;
 }

@@ -23,6 +23,10 @@ Status policies_section(store::Db& db, const Scope& scope, nlohmann::json& items
 Status vendors_section(store::Db& db, const Scope& scope, nlohmann::json& items);
 Status keys_section(store::Db& db, const Scope& scope, nlohmann::json& items);
 
+// Gateway and billing (gateway_sections.cpp).
+Status approvals_section(store::Db& db, const Scope& scope, nlohmann::json& items);
+Status billing_settings_section(store::Db& db, const Scope& scope, nlohmann::json& items);
+
 // Walks every page of a keyset-paged repository list (`list(page)` answers up to
 // page.limit + 1 rows), appending `render(row)` of each row to `items`.
 template <typename Row, typename ListFn, typename Render>

@@ -13,9 +13,10 @@ struct Section {
 
 // The snapshot's areas, in answer order. Each area adds its function here and in sections.hpp.
 constexpr Section kSections[] = {
-    {"orgs", &orgs_section},         {"users", &users_section},     {"agents", &agents_section},
-    {"policies", &policies_section}, {"vendors", &vendors_section}, {"keys", &keys_section},
-    {"approvals", nullptr},          {"billing_settings", nullptr},
+    {"orgs", &orgs_section},           {"users", &users_section},
+    {"agents", &agents_section},       {"policies", &policies_section},
+    {"vendors", &vendors_section},     {"keys", &keys_section},
+    {"approvals", &approvals_section}, {"billing_settings", &billing_settings_section},
 };
 
 }  // namespace

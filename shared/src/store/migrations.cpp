@@ -200,6 +200,115 @@ CREATE INDEX keys_created ON keys (created_at, id);
 CREATE INDEX keys_agent ON keys (agent_id);
 CREATE INDEX keys_vendor ON keys (vendor_id);
 )sql"},
+    {40, "gateway_billing",
+     R"sql(
+-- Approvals: one per request that needed a human. The grant is bound to `digest`
+-- (policy::request_digest) and used once (used_at). expires_at: the decision deadline while
+-- pending, the grant's use deadline once approved.
+CREATE TABLE approvals (
+  id              TEXT PRIMARY KEY,
+  org_id          TEXT NOT NULL REFERENCES orgs (id),
+  agent_id        TEXT NOT NULL REFERENCES agents (id),
+  key_id          TEXT NOT NULL,
+  vendor_id       TEXT NOT NULL,
+  action          TEXT NOT NULL,
+  method          TEXT NOT NULL,
+  path            TEXT NOT NULL,
+  cost_micros     BIGINT NOT NULL,
+  policy_id       TEXT NOT NULL,
+  trigger_reason  TEXT NOT NULL,
+  digest          TEXT NOT NULL,
+  status          TEXT NOT NULL,
+  request_id      TEXT NOT NULL,
+  created_at      BIGINT NOT NULL,
+  expires_at      BIGINT NOT NULL,
+  decided_at      BIGINT,
+  decided_by      TEXT,
+  reason          TEXT,
+  used_at         BIGINT,
+  used_request_id TEXT
+);
+CREATE INDEX approvals_org_created ON approvals (org_id, created_at, id);
+CREATE INDEX approvals_created ON approvals (created_at, id);
+CREATE INDEX approvals_agent_status ON approvals (agent_id, status);
+CREATE INDEX approvals_status_expires ON approvals (status, expires_at);
+
+-- One row per gateway decision. cost/fee start as the authorised cost and its fee and are
+-- settled to the metered cost once the stream ended (settled = 1); `day` is the UTC day of
+-- created_at whose budget row holds the reservation, `hour` the rollup bucket.
+CREATE TABLE billing_events (
+  id                     TEXT PRIMARY KEY,
+  org_id                 TEXT NOT NULL,
+  agent_id               TEXT NOT NULL,
+  key_id                 TEXT NOT NULL,
+  vendor_id              TEXT NOT NULL,
+  request_id             TEXT NOT NULL,
+  action                 TEXT NOT NULL,
+  method                 TEXT NOT NULL,
+  path                   TEXT NOT NULL,
+  allow                  INTEGER NOT NULL,
+  status_code            INTEGER NOT NULL,
+  authorized_cost_micros BIGINT NOT NULL,
+  cost_micros            BIGINT NOT NULL,
+  fee_micros             BIGINT NOT NULL,
+  policy_id              TEXT,
+  deny_reason            TEXT,
+  approval_id            TEXT,
+  metering_source        TEXT NOT NULL,
+  error_code             TEXT,
+  settled                INTEGER NOT NULL,
+  day                    BIGINT NOT NULL,
+  hour                   BIGINT NOT NULL,
+  created_at             BIGINT NOT NULL
+);
+CREATE INDEX billing_events_org_created ON billing_events (org_id, created_at, id);
+CREATE INDEX billing_events_agent_created ON billing_events (agent_id, created_at, id);
+CREATE INDEX billing_events_created ON billing_events (created_at, id);
+CREATE INDEX billing_events_unsettled ON billing_events (settled) WHERE settled = 0;
+
+-- What counts against an agent's daily budget, per UTC day (day = its start, ms): settled
+-- costs and the authorised costs of requests in flight. Maintained in the decision's and the
+-- settlement's write jobs, so "spent + reserved + asked <= budget" is one row read.
+CREATE TABLE budget_days (
+  agent_id        TEXT NOT NULL,
+  day             BIGINT NOT NULL,
+  spent_micros    BIGINT NOT NULL,
+  reserved_micros BIGINT NOT NULL,
+  PRIMARY KEY (agent_id, day)
+);
+
+-- Billing totals per org, agent and UTC hour, maintained with every event and settlement:
+-- a summary reads whole hours here and only its partial edge hours from billing_events.
+CREATE TABLE billing_rollups (
+  org_id         TEXT NOT NULL,
+  hour           BIGINT NOT NULL,
+  agent_id       TEXT NOT NULL,
+  total_events   BIGINT NOT NULL,
+  allowed_events BIGINT NOT NULL,
+  cost_micros    BIGINT NOT NULL,
+  fee_micros     BIGINT NOT NULL,
+  PRIMARY KEY (org_id, hour, agent_id)
+);
+CREATE INDEX billing_rollups_agent ON billing_rollups (agent_id, hour);
+CREATE INDEX billing_rollups_hour ON billing_rollups (hour);
+
+-- Per-org billing settings; NULL fee fields inherit the daemon's defaults.
+CREATE TABLE billing_settings (
+  org_id                  TEXT PRIMARY KEY REFERENCES orgs (id),
+  stripe_customer_id      TEXT,
+  billing_email           TEXT,
+  monthly_retainer_micros BIGINT NOT NULL DEFAULT 0,
+  stripe_enabled          INTEGER NOT NULL DEFAULT 0,
+  currency                TEXT NOT NULL DEFAULT 'usd',
+  collection_method       TEXT NOT NULL DEFAULT 'send_invoice',
+  days_until_due          INTEGER NOT NULL DEFAULT 30,
+  take_rate_bps           BIGINT,
+  fee_mode                TEXT,
+  fee_per_action_micros   BIGINT,
+  created_at              BIGINT NOT NULL,
+  updated_at              BIGINT NOT NULL
+);
+)sql"},
 };
 
 std::vector<Migration> sorted() {
