@@ -25,6 +25,15 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+// AddressSanitizer keeps freed memory in quarantine (256 MB), so RSS says nothing about our
+// buffering there: the memory bounds are checked in the normal build, and the sanitizer build
+// moves less data (it is 5-10 times slower).
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+
 // An httplib server on 127.0.0.1:0 running on its own thread.
 struct TestServer {
   httplib::Server svr;
@@ -720,7 +729,7 @@ TEST_CASE("a 100 MB response streams through with bounded memory", "[gateway][sl
   Upstream up;
   Front front(vendor_at(up.url(), AuthType::kBearer));
   auto cli = front.client();
-  const size_t total = 100u * 1024 * 1024;
+  const size_t total = (kSanitized ? 32u : 100u) * 1024 * 1024;
 
   // Warm up allocator arenas and threads, then measure growth during the big transfer.
   REQUIRE(cli->Get("/v1/gateway/big?n=4194304"));
@@ -754,7 +763,7 @@ TEST_CASE("a 100 MB response streams through with bounded memory", "[gateway][sl
   const int64_t growth_mb = (peak - before) / 1024;
   INFO("RSS before " << before / 1024 << " MB, peak " << peak / 1024 << " MB, growth " << growth_mb
                      << " MB, " << (total / 1048576.0) / secs << " MB/s");
-  CHECK(growth_mb < 24);
+  if (!kSanitized) CHECK(growth_mb < 24);
   auto f = front.result(1);
   CHECK(f.outcome == StreamResult::Outcome::kCompleted);
   CHECK(f.bytes == total);
@@ -767,7 +776,7 @@ TEST_CASE("a slow reader applies back-pressure instead of buffering", "[gateway]
   Front front(vendor_at(up.url(), AuthType::kBearer), cfg);
   httplib::Client cli(front.server.url());
   cli.set_read_timeout(10s);
-  const size_t total = 32u * 1024 * 1024;
+  const size_t total = (kSanitized ? 8u : 32u) * 1024 * 1024;
   const int64_t before = rss_kb();
   int64_t peak = before;
   size_t received = 0;
@@ -784,7 +793,7 @@ TEST_CASE("a slow reader applies back-pressure instead of buffering", "[gateway]
   REQUIRE(r);
   CHECK(received == total);
   INFO("growth " << (peak - before) / 1024 << " MB");
-  CHECK((peak - before) / 1024 < 16);
+  if (!kSanitized) CHECK((peak - before) / 1024 < 16);
 }
 
 TEST_CASE("upstream down answers 502, slow answers 504, in the error format", "[gateway]") {
