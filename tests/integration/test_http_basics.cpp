@@ -65,12 +65,23 @@ TEST_CASE("bodies over 1 MiB answer 413 in the error format", "[http]") {
 TEST_CASE("a wrong admin token answers 401, no token on a protected route answers 401",
           "[http][auth]") {
   Secud s;
-  // /readyz is public; any protected route will do once areas land, so check the resolver
-  // through a public route with a bad token (ignored) and the admin token's format.
-  CHECK(http(s.url(), "GET", "/healthz", {}, {{"X-Secu-Admin-Token", "wrong"}}).status == 200);
   const auto token = s.admin_token();
   REQUIRE(token.rfind("secu_admin_", 0) == 0);
   REQUIRE(token.size() > 40);
+  // A protected route: the right token is let in...
+  CHECK(http(s.url(), "GET", "/v1/orgs", {}, {{"X-Secu-Admin-Token", token}}).status == 200);
+  // ...a wrong one, one differing in its last character, and none are not.
+  require_error_format(http(s.url(), "GET", "/v1/orgs", {}, {{"X-Secu-Admin-Token", "wrong"}}), 401,
+                       "unauthenticated");
+  std::string near = token;
+  near.back() = near.back() == 'a' ? 'b' : 'a';
+  require_error_format(http(s.url(), "GET", "/v1/orgs", {}, {{"X-Secu-Admin-Token", near}}), 401,
+                       "unauthenticated");
+  require_error_format(http(s.url(), "GET", "/v1/orgs"), 401, "unauthenticated");
+  require_error_format(http(s.url(), "POST", "/v1/orgs", R"({"name":"x"})"), 401,
+                       "unauthenticated");
+  // A public route ignores a bad token.
+  CHECK(http(s.url(), "GET", "/healthz", {}, {{"X-Secu-Admin-Token", "wrong"}}).status == 200);
 }
 
 TEST_CASE("first start initialises the data dir privately, restart keeps it", "[http][data]") {

@@ -63,7 +63,7 @@ std::string forge_raw(const Secud& s, const std::string& header_json,
   return input + "." + crypto::base64url_encode(crypto::sign(key, input));
 }
 
-int64_t count_rows(const Secud& s, const std::string& table, const std::string& where) {
+int64_t row_count(const Secud& s, const std::string& table, const std::string& where) {
   auto db = store::Db::open(s.data_dir() + "/secu.db", {.create = false});
   if (!db.ok()) throw std::runtime_error("cannot open secu.db: " + db.error().message);
   auto q = (*db)->query("SELECT COUNT(*) FROM " + table + (where.empty() ? "" : " WHERE " + where));
@@ -71,6 +71,12 @@ int64_t count_rows(const Secud& s, const std::string& table, const std::string& 
   auto row = q->step();
   if (!row.ok() || !*row) throw std::runtime_error("count " + table);
   return q->int64(0);
+}
+
+void exec_sql(const Secud& s, const std::string& sql) {
+  auto db = store::Db::open(s.data_dir() + "/secu.db", {.create = false});
+  if (!db.ok()) throw std::runtime_error("cannot open secu.db: " + db.error().message);
+  if (auto st = (*db)->exec(sql); !st.ok()) throw std::runtime_error("exec: " + st.error().message);
 }
 
 std::string database_bytes(const Secud& s) {

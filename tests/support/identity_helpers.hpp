@@ -39,7 +39,10 @@ std::string forge_raw(const Secud& s, const std::string& header_json,
                       const std::string& payload_json);
 
 // SELECT COUNT(*) FROM `table` [WHERE where], on secud's database.
-int64_t count_rows(const Secud& s, const std::string& table, const std::string& where = "");
+int64_t row_count(const Secud& s, const std::string& table, const std::string& where = "");
+
+// Runs SQL on secud's database while it runs (to age a token past its expiry, say).
+void exec_sql(const Secud& s, const std::string& sql);
 
 // Every file of the data dir's database (secu.db, -wal), concatenated: for secret scans.
 std::string database_bytes(const Secud& s);
