@@ -10,6 +10,7 @@
 
 #include "secu/crypto.hpp"
 #include "secu/files.hpp"
+#include "secu/log.hpp"
 
 namespace secu::daemon {
 
@@ -76,6 +77,13 @@ Error mail_failed(const std::string& why) {
   return Error::make(ErrorKind::kUpstream, "mail_failed", "mail not sent: " + why);
 }
 
+// Settings that cannot work are the operator's to fix: logged for them, answered as a mail
+// failure (502) — never as the caller's bad input.
+Error misconfigured(const std::string& why) {
+  log::error("mail is misconfigured", {{"reason", why}});
+  return mail_failed("the mail settings of this server are incomplete");
+}
+
 }  // namespace
 
 std::string format_message(const std::string& from, const identity::Mail& m,
@@ -98,19 +106,18 @@ std::string format_message(const std::string& from, const identity::Mail& m,
 
 Status send_mail(const SmtpSettings& s, const identity::Mail& mail) {
   if (!s.url.starts_with("smtp://") && !s.url.starts_with("smtps://")) {
-    return Error::invalid("smtp_url must start with smtp:// or smtps://", "smtp_url");
+    return misconfigured("smtp_url must start with smtp:// or smtps://");
   }
   // Header injection: every header value must be one line. `to` is validated upstream; the
   // rest come from the config, so check them here too.
   if (has_line_break(mail.to) || has_line_break(mail.subject) || has_line_break(s.from) ||
       s.from.empty()) {
-    return Error::invalid("mail_from and the mail headers must be one non-empty line", "mail_from");
+    return misconfigured("mail_from must be set, and mail headers must be one line");
   }
   std::string password;
   if (!s.password_file.empty()) {
     auto text = files::read_all(s.password_file);
-    if (!text.ok())
-      return Error::invalid("smtp_password_file cannot be read", "smtp_password_file");
+    if (!text.ok()) return misconfigured("smtp_password_file cannot be read");
     password = std::move(text).value();
     while (!password.empty() && (password.back() == '\n' || password.back() == '\r'))
       password.pop_back();

@@ -21,8 +21,9 @@ struct SmtpSettings {
   std::string from;           // "Secu <noreply@example.com>" or a bare address
 };
 
-// Sends one mail. kUpstream "mail_failed" when the server refused it or could not be reached;
-// kInvalid for settings that cannot work (bad URL scheme, unreadable password file).
+// Sends one mail. kUpstream "mail_failed" when the server refused it or could not be reached,
+// or when the settings cannot work (bad URL scheme, no mail_from, unreadable password file;
+// those are also logged as errors for the operator).
 Status send_mail(const SmtpSettings& s, const identity::Mail& mail);
 
 // A Mailer bound to `s`, or an empty one (email disabled) when s.url is empty.

@@ -256,6 +256,13 @@ TEST_CASE("a refusing or absent SMTP server answers 502 and says so", "[auth][ma
   REQUIRE(r.status == 502);
   CHECK(r.json()["error"]["code"] == "mail_failed");
   CHECK(s.err().find("mail not sent") != std::string::npos);
+
+  // Settings that cannot work are the operator's problem: 502 too, and an error in the log.
+  Secud bad({.args = {"--smtp-url", "http://127.0.0.1:1"}});
+  signup_account(bad, "tom@acme.test");
+  auto r2 = magic_start(bad, {{"email", "tom@acme.test"}});
+  CHECK(r2.status == 502);
+  CHECK(bad.err().find("mail is misconfigured") != std::string::npos);
 }
 
 TEST_CASE("magic-link requests are throttled per address with 429", "[auth][magic][throttle]") {

@@ -12,8 +12,8 @@
 
 namespace secu::identity::detail {
 
-// The stored form of a bearer secret: "b2:" + hex of keyed BLAKE2b (the same as
-// App::token_hash), so a presented token is found by its hash and the table never holds it.
+// The stored form of a bearer secret (crypto::token_hash, as App::token_hash): a presented
+// token is found by its keyed hash, and the table never holds the token.
 std::string hash_token(const Env& env, std::string_view token);
 
 // Argon2id under env's cost. At most a few hashes run at once (each takes the configured

@@ -14,7 +14,7 @@ namespace secu::identity {
 namespace detail {
 
 std::string hash_token(const Env& env, std::string_view token) {
-  return "b2:" + crypto::hex_encode(crypto::blake2b_keyed(env.hash_key->view(), token));
+  return crypto::token_hash(*env.hash_key, token);
 }
 
 Error too_many(int64_t retry_after_s) {
