@@ -100,6 +100,15 @@ void add_orgs_users_commands(CLI::App& app, Deps& d, RunState& rs) {
     };
   });
 
+  auto org_id = std::make_shared<std::string>();
+  auto* orgs_get = orgs->add_subcommand("get", "Show one org");
+  orgs_get->add_option("id", *org_id, "the org's id")->required();
+  orgs_get->callback([org_id, &d, &rs] {
+    rs.run = [org_id, &d] {
+      return print_reply_object(d, call(d, "GET", "/v1/orgs/" + url_encode(*org_id)), kOrgColumns);
+    };
+  });
+
   auto* users = app.add_subcommand("users", "Console users of an org");
   users->require_subcommand(1);
   auto ul = std::make_shared<ListOptions>();
@@ -112,6 +121,15 @@ void add_orgs_users_commands(CLI::App& app, Deps& d, RunState& rs) {
     rs.run = [ul, &d] {
       return print_reply_list(d, call(d, "GET", "/v1/users" + list_query(*ul)), "users",
                               kUserColumns);
+    };
+  });
+  auto user_id = std::make_shared<std::string>();
+  auto* users_get = users->add_subcommand("get", "Show one user");
+  users_get->add_option("id", *user_id, "the user's id")->required();
+  users_get->callback([user_id, &d, &rs] {
+    rs.run = [user_id, &d] {
+      return print_reply_object(d, call(d, "GET", "/v1/users/" + url_encode(*user_id)),
+                                kUserColumns);
     };
   });
   auto uc = std::make_shared<UserCreateOptions>();

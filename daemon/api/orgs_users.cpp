@@ -40,6 +40,18 @@ void create_org(Ctx& ctx) {
   ctx.reply(200, identity::org_json(org));
 }
 
+void get_org(Ctx& ctx) {
+  auto env = identity_env(ctx);
+  ctx.reply(200, identity::org_json(unwrap_identity(
+                     ctx, identity::get_org(env, identity_caller(ctx), ctx.param(0)))));
+}
+
+void get_user(Ctx& ctx) {
+  auto env = identity_env(ctx);
+  ctx.reply(200, identity::user_json(unwrap_identity(
+                     ctx, identity::get_user(env, identity_caller(ctx), ctx.param(0)))));
+}
+
 void list_users(Ctx& ctx) {
   const auto page = page_of(ctx);
   auto env = identity_env(ctx);
@@ -74,6 +86,8 @@ void register_orgs_users_routes(RouteTable& t) {
   t.add("POST", "/v1/orgs", Access::kPlatformAdmin, "Create org (platform admin)", create_org);
   t.add("GET", "/v1/users", Access::kViewer, "List users (scoped by principal)", list_users);
   t.add("POST", "/v1/users", Access::kAdmin, "Create user (scoped by principal)", create_user);
+  t.add("GET", "/v1/orgs/{id}", Access::kViewer, "Get an org", get_org);
+  t.add("GET", "/v1/users/{id}", Access::kViewer, "Get a user", get_user);
 }
 
 }  // namespace secu::daemon

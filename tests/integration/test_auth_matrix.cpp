@@ -212,6 +212,17 @@ TEST_CASE("authorization matrix of the identity operations", "[auth][matrix]") {
              .dump();
        },
        {U, U, U, U, 403, 403, 200, 404, 200, 200}},
+      // Gets by id (beyond the contract): the same scoping.
+      {"GET /v1/orgs/{A}",
+       "GET",
+       [A](World& x) { return "/v1/orgs/" + A(x); },
+       none,
+       {U, U, U, U, 200, 200, 200, 404, 200, 200}},
+      {"GET /v1/users/{owner of A}",
+       "GET",
+       [](World& x) { return "/v1/users/" + x.owner_a.user_id; },
+       none,
+       {U, U, U, U, 200, 200, 200, 404, 200, 200}},
       // State: like users.
       {"GET /v1/state",
        "GET",
@@ -246,7 +257,7 @@ TEST_CASE("authorization matrix of the identity operations", "[auth][matrix]") {
       ++cells;
     }
   }
-  CHECK(cells == 15 * kWhoCount);
+  CHECK(cells == 17 * kWhoCount);
 }
 
 TEST_CASE("creators cannot grant a role above their own", "[auth][matrix][roles]") {

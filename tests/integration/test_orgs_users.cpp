@@ -186,3 +186,28 @@ TEST_CASE("user lists page with limit and cursor", "[users][paging]") {
   CHECK(p2.json()["users"][1]["email"] == "boss@a.test");
   CHECK_FALSE(p2.json().contains("next_cursor"));
 }
+
+TEST_CASE("get one org or user, within scope; another org's answers 404", "[orgs][users][scope]") {
+  Secud s;
+  auto a = signup_account(s, "gail@a.test", "A");
+  auto b = signup_account(s, "hugo@b.test", "B");
+  auto own = http(s.url(), "GET", "/v1/orgs/" + a.org_id, {}, bearer(a.token));
+  REQUIRE(own.status == 200);
+  CHECK(own.json()["name"] == "A");
+  auto me = http(s.url(), "GET", "/v1/users/" + a.user_id, {}, bearer(a.token));
+  REQUIRE(me.status == 200);
+  CHECK(me.json()["email"] == "gail@a.test");
+  CHECK_FALSE(me.json().contains("password_hash"));
+  for (const std::string path :
+       {"/v1/orgs/" + b.org_id, "/v1/users/" + b.user_id, std::string("/v1/users/usr_nope"),
+        std::string("/v1/orgs/org_nope")}) {
+    INFO(path);
+    auto r = http(s.url(), "GET", path, {}, bearer(a.token));
+    CHECK(r.status == 404);
+    CHECK(r.body.find("hugo@b.test") == std::string::npos);
+    CHECK(r.body.find("\"B\"") == std::string::npos);
+  }
+  CHECK(admin(s, "GET", "/v1/orgs/" + b.org_id).json()["name"] == "B");
+  CHECK(admin(s, "GET", "/v1/users/" + b.user_id).json()["email"] == "hugo@b.test");
+  CHECK(http(s.url(), "GET", "/v1/users/" + a.user_id).status == 401);
+}

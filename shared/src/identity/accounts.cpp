@@ -288,6 +288,18 @@ Result<OrgPage> list_orgs(const Env& env, const Caller& caller, const PageReques
   return out;
 }
 
+Result<store::OrgRow> get_org(const Env& env, const Caller& caller, const std::string& id) {
+  std::optional<store::OrgRow> org;
+  if (caller.platform_admin() || id == caller.org_id) {
+    SECU_TRY_VOID(env.store->read([&](store::Db& db) -> Status {
+      SECU_TRY(org, store::get_org(db, id));
+      return {};
+    }));
+  }
+  if (!org) return org_not_found();
+  return std::move(*org);
+}
+
 Result<store::OrgRow> create_org(const Env& env, const Caller& caller, const std::string& name) {
   const std::string clean = trim(name);
   if (clean.empty()) return Error::invalid("name must not be blank", "name");
@@ -325,6 +337,19 @@ Result<UserPage> list_users(const Env& env, const Caller& caller,
     out.next_cursor = make_cursor(out.users.back().created_at, out.users.back().id);
   }
   return out;
+}
+
+Result<store::UserRow> get_user(const Env& env, const Caller& caller, const std::string& id) {
+  std::optional<store::UserRow> user;
+  SECU_TRY_VOID(env.store->read([&](store::Db& db) -> Status {
+    SECU_TRY(user, store::get_user(db, id));
+    return {};
+  }));
+  // Another org's user is as absent as one that does not exist.
+  if (!user || (!caller.platform_admin() && user->org_id != caller.org_id)) {
+    return Error::not_found("user");
+  }
+  return std::move(*user);
 }
 
 Result<store::UserRow> create_user(const Env& env, const Caller& caller,

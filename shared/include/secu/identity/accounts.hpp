@@ -59,12 +59,18 @@ Result<OrgPage> list_orgs(const Env& env, const Caller& caller, const PageReques
 // Platform admin only (403 otherwise).
 Result<store::OrgRow> create_org(const Env& env, const Caller& caller, const std::string& name);
 
+// One org by id: the platform admin's any, anyone else's only their own (404 otherwise).
+Result<store::OrgRow> get_org(const Env& env, const Caller& caller, const std::string& id);
+
 struct UserPage {
   std::vector<store::UserRow> users;
   std::string next_cursor;
 };
 Result<UserPage> list_users(const Env& env, const Caller& caller,
                             const std::optional<std::string>& org_id, const PageRequest& page);
+
+// One user by id, within the caller's scope (404 otherwise).
+Result<store::UserRow> get_user(const Env& env, const Caller& caller, const std::string& id);
 
 struct CreateUserRequest {
   std::optional<std::string> org_id;
