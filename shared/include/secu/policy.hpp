@@ -13,8 +13,8 @@
 //   * otherwise allow.
 //
 // Globs (allowed_actions, approval_actions): `*` matches any run of characters (including none,
-// `/` and spaces), `?` exactly one character, every other character itself. No classes, no
-// escapes: actions never contain `*` or `?`. Two kinds of pattern:
+// `/` and spaces), `?` exactly one byte (one character: paths are percent-encoded ASCII), every
+// other byte itself. No classes, no escapes: actions never contain `*` or `?`. Two kinds:
 //   * HTTP patterns "<METHOD> <path>" (method glob of A-Z, `*`, `?`; one space; a path glob
 //     starting with `/` or `*`, e.g. "GET /v1/charges/*", "* /v1/*") are matched against the
 //     request's REAL method and normalised path, never against what the agent declared in
