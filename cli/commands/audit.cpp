@@ -259,7 +259,8 @@ int export_run(const ExportOptions& o, Deps& d) {
   if (!o.from.empty()) q.emplace_back("from", o.from);
   if (!o.to.empty()) q.emplace_back("to", o.to);
   int64_t since = o.consistency_from;
-  if (since < 0) {
+  const bool auto_since = since < 0;
+  if (auto_since) {
     // Carry the proof from the last checkpoint we accepted, so the file verifies offline.
     if (const auto origin = server_origin(d); !origin.empty()) {
       auto saved = load_saved(origin);
@@ -338,6 +339,14 @@ int export_run(const ExportOptions& o, Deps& d) {
   }
   if (status != 200) {
     cleanup();
+    auto err = json::parse(error_body, nullptr, false);
+    if (auto_since && since >= 0 && status == 400 && !err.is_discarded() && err.contains("error") &&
+        err["error"].value("field", "") == "consistency_from") {
+      // The log is now smaller than a checkpoint this machine accepted from it.
+      *d.out << "TAMPERED: the server's audit log is smaller than the checkpoint of size " << since
+             << " saved for it: it was truncated or rolled back\n";
+      return kExitError;
+    }
     Reply r;
     r.status = status;
     r.body = error_body;

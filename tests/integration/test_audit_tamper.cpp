@@ -155,6 +155,11 @@ TEST_CASE("audit tamper: a log rolled back to an earlier copy fails against a sa
   std::filesystem::remove(s.data_dir() + "/secu.db-wal");
   std::filesystem::remove(s.data_dir() + "/secu.db-shm");
   s.start();
+  // Smaller than the saved checkpoint: the export cannot even carry a proof from it.
+  auto small = ctl({"audit", "export", "-O", home.path() + "/small.jsonl"});
+  CHECK(small.exit_code == 1);
+  CHECK(small.out.find("truncated or rolled back") != std::string::npos);
+  CHECK(ctl({"audit", "checkpoint"}).exit_code == 1);
   make_agents(s, acme.org_id, 8, "c");
   // The server's own chain is intact (the rollback is whole)...
   CHECK(admin(s, "GET", "/v1/audit/verify").json()["ok"] == true);

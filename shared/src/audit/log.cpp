@@ -136,7 +136,9 @@ Checkpointer::~Checkpointer() {
 
 Status Checkpointer::start() {
   SECU_TRY(m_signer, make_signer(m_store, m_key));
-  SECU_TRY_VOID(current_checkpoint(m_store, m_signer));
+  // The first checkpoint is signed by the thread right away. A tree that cannot be read (a
+  // tampered database) is logged there rather than stopping the daemon: the operator needs it
+  // running to see what GET /v1/audit/verify says.
   m_thread = std::thread([this] { loop(); });
   return {};
 }
@@ -150,16 +152,10 @@ void Checkpointer::stop() {
   if (m_thread.joinable()) m_thread.join();
 }
 
-int64_t Checkpointer::signed_count() const {
-  std::lock_guard lk(m_mu);
-  return m_signed;
-}
-
 void Checkpointer::loop() {
-  int64_t last_size = -1;
   bool failing = false;
-  for (;;) {
-    {
+  for (bool first = true;; first = false) {
+    if (!first) {
       std::unique_lock lk(m_mu);
       if (m_cv.wait_for(lk, m_interval, [&] { return m_stop; })) return;
     }
@@ -172,13 +168,6 @@ void Checkpointer::loop() {
     }
     if (failing) log::info("audit checkpoints resumed");
     failing = false;
-    if (cp->checkpoint.size != last_size) {
-      if (last_size >= 0) {
-        std::lock_guard lk(m_mu);
-        ++m_signed;
-      }
-      last_size = cp->checkpoint.size;
-    }
   }
 }
 

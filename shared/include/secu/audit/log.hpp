@@ -63,9 +63,9 @@ Result<std::optional<SignedCheckpoint>> checkpoint_at(store::Db& db, int64_t siz
 // there is none yet). Sizes only grow, so concurrent callers never sign the same size twice.
 Result<SignedCheckpoint> current_checkpoint(store::Store& st, const Signer& signer);
 
-// Signs checkpoints in the background: every `interval`, when the tree grew. start() makes
-// the origin and a first checkpoint; stop() (or the destructor) joins the thread. Errors are
-// logged and retried at the next tick; they never stop the daemon.
+// Signs checkpoints in the background: at once, then every `interval` when the tree grew.
+// start() makes the origin (its only failure) and the thread; stop() (or the destructor) joins
+// it. Signing errors are logged and retried at the next tick; they never stop the daemon.
 class Checkpointer {
  public:
   Checkpointer(store::Store& st, const crypto::SigningKey& key,
@@ -76,8 +76,6 @@ class Checkpointer {
 
   Status start();
   void stop();
-  // Number of checkpoints this instance signed (tests).
-  int64_t signed_count() const;
 
  private:
   void loop();
@@ -85,7 +83,7 @@ class Checkpointer {
   const crypto::SigningKey& m_key;
   std::chrono::milliseconds m_interval;
   Signer m_signer;
-  mutable std::mutex m_mu;
+  std::mutex m_mu;
   std::condition_variable m_cv;
   bool m_stop = false;   // GUARDED_BY(m_mu)
   int64_t m_signed = 0;  // GUARDED_BY(m_mu)
