@@ -8,6 +8,9 @@
 //     the change it records or not at all. If the append fails, the job must fail: its
 //     savepoint then rolls the change back too (fail closed).
 //  3. Entries never carry secrets: details pass through redact() before they are stored.
+//  4. Entry seq s is also leaf s-1 of the log's RFC 6962 Merkle tree: append() stores its leaf
+//     hash and every subtree it completes in the same transaction (secu/audit/log.hpp), and
+//     fails — so the audited change fails — when the tree does not line up with the chain.
 // Thread-safety: append() only on the store's writer thread (inside Store::write).
 #pragma once
 
