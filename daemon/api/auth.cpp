@@ -105,6 +105,12 @@ void verify_start(Ctx& ctx) {
 // Both callbacks: 302 to the console (or an allow-listed redirect_url) with the JWT in the
 // fragment — which browsers never send to a server — or 200 with the session.
 void redeem(Ctx& ctx, identity::LinkKind kind) {
+  // Mail scanners probe links with HEAD; only a GET (the person's click) spends the token.
+  if (ctx.method() == "HEAD") {
+    no_store(ctx);
+    ctx.reply_text(200, "", "text/plain");
+    return;
+  }
   const std::string token = ctx.query("token").value_or("");
   auto env = identity_env(ctx);
   auto done = unwrap_identity(ctx, identity::redeem_link(env, kind, token, ctx.request_id()));

@@ -48,6 +48,8 @@ TEST_CASE("magic link without SMTP: the token is in the answer and logs in once"
   CHECK(row_count(s, "email_tokens", "kind = 'magic' AND used_at IS NULL") == 1);
   CHECK(row_count(s, "audit_log", "action = 'auth.magic.start'") == 1);
 
+  // A link scanner's HEAD does not spend the token.
+  CHECK(http(s.url(), "HEAD", "/v1/auth/magic/callback?token=" + token).status == 200);
   auto in = callback(s, "magic", token);
   REQUIRE(in.status == 200);  // no console URL configured: the session itself
   CHECK(in.header("Cache-Control") == "no-store");
@@ -140,8 +142,8 @@ TEST_CASE(
     "callbacks redirect to the console with the JWT in the fragment, or to an "
     "allow-listed redirect_url, never elsewhere",
     "[auth][redirect]") {
-  Secud s({.args = {"--console-url", "https://console.acme.test/app", "--redirect-allowlist",
-                    "https://partner.test/cb, https://other.test/"}});
+  Secud s(with_args({"--console-url", "https://console.acme.test/app", "--redirect-allowlist",
+                     "https://partner.test/cb, https://other.test/"}));
   auto owner = signup_account(s, "rita@acme.test");
 
   // Default: the console URL.
@@ -193,9 +195,9 @@ TEST_CASE("magic link over a real SMTP server: the mail arrives, its link logs i
   TempDir tmp;
   const std::string pw_file = tmp.path() + "/smtp.pw";
   std::ofstream(pw_file) << "smtp-secret-pw\n";
-  Secud s({.args = {"--smtp-url", sink.url(), "--smtp-user", "secud", "--smtp-password-file",
-                    pw_file, "--mail-from", "Secu <noreply@secu.test>", "--public-url",
-                    "https://secu.example.test/"}});
+  Secud s(with_args({"--smtp-url", sink.url(), "--smtp-user", "secud", "--smtp-password-file",
+                     pw_file, "--mail-from", "Secu <noreply@secu.test>", "--public-url",
+                     "https://secu.example.test/"}));
   // Signup mails the verification link instead of answering it.
   auto up = http(s.url(), "POST", "/v1/auth/signup",
                  json{{"email", "sam@acme.test"}, {"password", kTestPassword}}.dump());
@@ -250,7 +252,7 @@ TEST_CASE("magic link over a real SMTP server: the mail arrives, its link logs i
 }
 
 TEST_CASE("a refusing or absent SMTP server answers 502 and says so", "[auth][magic][smtp]") {
-  Secud s({.args = {"--smtp-url", "smtp://127.0.0.1:1", "--mail-from", "noreply@secu.test"}});
+  Secud s(with_args({"--smtp-url", "smtp://127.0.0.1:1", "--mail-from", "noreply@secu.test"}));
   signup_account(s, "tom@acme.test");  // the verification mail fails: signup still succeeds
   auto r = magic_start(s, {{"email", "tom@acme.test"}});
   REQUIRE(r.status == 502);
@@ -258,7 +260,7 @@ TEST_CASE("a refusing or absent SMTP server answers 502 and says so", "[auth][ma
   CHECK(s.err().find("mail not sent") != std::string::npos);
 
   // Settings that cannot work are the operator's problem: 502 too, and an error in the log.
-  Secud bad({.args = {"--smtp-url", "http://127.0.0.1:1"}});
+  Secud bad(with_args({"--smtp-url", "http://127.0.0.1:1"}));
   signup_account(bad, "tom@acme.test");
   auto r2 = magic_start(bad, {{"email", "tom@acme.test"}});
   CHECK(r2.status == 502);
@@ -266,7 +268,7 @@ TEST_CASE("a refusing or absent SMTP server answers 502 and says so", "[auth][ma
 }
 
 TEST_CASE("magic-link requests are throttled per address with 429", "[auth][magic][throttle]") {
-  Secud s({.args = {"--login-max-attempts", "2", "--login-window-s", "60"}});
+  Secud s(with_args({"--login-max-attempts", "2", "--login-window-s", "60"}));
   signup_account(s, "uma@acme.test");
   CHECK(magic_start(s, {{"email", "uma@acme.test"}}).status == 200);
   CHECK(magic_start(s, {{"email", "nobody@acme.test"}}).status == 200);

@@ -64,8 +64,8 @@ TEST_CASE("an unknown email costs the same password hashing as a wrong password"
   // A realistic Argon2id cost (32 MiB) makes the hash dominate the request time; if the
   // unknown-email path skipped it, it would answer many times faster. The fastest of several
   // tries is compared (the machine's other load only ever adds time).
-  Secud s(SecudOptions{
-      .args = {"--login-max-attempts", "1000"}, .argon2_ops = "2", .argon2_mem_kib = "32768"});
+  Secud s(with_args(
+      {"--login-max-attempts", "1000", "--argon2-ops", "2", "--argon2-mem-kib", "32768"}));
   signup_account(s, "timing@acme.test");
   // Interleaved, so a burst of load elsewhere slows both series alike.
   auto once = [&](const std::string& email) {
@@ -86,7 +86,7 @@ TEST_CASE("an unknown email costs the same password hashing as a wrong password"
 
 TEST_CASE("failed logins are throttled per email and per address with 429 and Retry-After",
           "[auth][login][throttle]") {
-  Secud s({.args = {"--login-max-attempts", "3", "--login-window-s", "120"}});
+  Secud s(with_args({"--login-max-attempts", "3", "--login-window-s", "120"}));
   signup_account(s, "erin@acme.test");
   signup_account(s, "frank@acme.test");
   for (int i = 0; i < 3; ++i)
@@ -108,7 +108,7 @@ TEST_CASE("failed logins are throttled per email and per address with 429 and Re
 }
 
 TEST_CASE("a success clears its email's failures", "[auth][login][throttle]") {
-  Secud s({.args = {"--login-max-attempts", "3", "--login-window-s", "120"}});
+  Secud s(with_args({"--login-max-attempts", "3", "--login-window-s", "120"}));
   signup_account(s, "gina@acme.test");
   REQUIRE(login(s, "gina@acme.test", "wrong password 1").status == 401);
   REQUIRE(login(s, "gina@acme.test", kTestPassword).status == 200);

@@ -31,7 +31,7 @@ const char* const kWhoNames[] = {
     "member A",       "admin A",       "admin B",     "platform admin (user)", "admin token"};
 
 struct World {
-  Secud s{SecudOptions{.args = {"--login-max-attempts", "100000"}}};
+  Secud s{with_args({"--login-max-attempts", "100000"})};
   Account owner_a, viewer, member, admin_a, owner_b, admin_b, platform;
   int counter = 0;
 

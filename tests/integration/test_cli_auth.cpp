@@ -154,7 +154,7 @@ TEST_CASE("secuctl magic link and verification without SMTP", "[cli][auth]") {
 
 TEST_CASE("secuctl callbacks follow a console redirect and keep the JWT from its fragment",
           "[cli][auth]") {
-  Secud s({.args = {"--console-url", "https://console.test/"}});
+  Secud s(with_args({"--console-url", "https://console.test/"}));
   signup_account(s, "rosa@acme.test");
   Shell sh(s);
   auto start =

@@ -23,12 +23,11 @@ class TempDir {
 };
 
 struct SecudOptions {
-  std::vector<std::string> args;           // extra flags
+  // Extra flags. The fixture makes password hashing cheap (--argon2-ops 1 --argon2-mem-kib 64)
+  // unless these give their own --argon2-ops / --argon2-mem-kib.
+  std::vector<std::string> args;
   std::map<std::string, std::string> env;  // extra environment
   std::string data_dir;                    // default: a fresh temporary dir
-  // Password hashing cost: cheap by default so tests run fast; timing tests raise it.
-  std::string argon2_ops = "1";
-  std::string argon2_mem_kib = "64";
 };
 
 class Secud {

@@ -21,6 +21,12 @@ crypto::SigningKey daemon_key(const Secud& s) {
 }
 }  // namespace
 
+SecudOptions with_args(std::vector<std::string> args) {
+  SecudOptions o;
+  o.args = std::move(args);
+  return o;
+}
+
 Account signup_account(const Secud& s, const std::string& email, const std::string& org_name,
                        const std::string& password) {
   nlohmann::json body = {{"email", email}, {"password", password}};

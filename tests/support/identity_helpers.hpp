@@ -11,6 +11,9 @@
 
 namespace secu::test {
 
+// Options of a Secud with extra flags.
+SecudOptions with_args(std::vector<std::string> args);
+
 constexpr const char* kTestPassword = "correct horse battery staple";
 
 struct Account {
