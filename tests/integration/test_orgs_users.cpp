@@ -187,7 +187,7 @@ TEST_CASE("user lists page with limit and cursor", "[users][paging]") {
   CHECK_FALSE(p2.json().contains("next_cursor"));
 }
 
-TEST_CASE("get one org or user, within scope; another org's answers 404", "[orgs][users][scope]") {
+TEST_CASE("get one org or user within scope, another org's answers 404", "[orgs][users][scope]") {
   Secud s;
   auto a = signup_account(s, "gail@a.test", "A");
   auto b = signup_account(s, "hugo@b.test", "B");
