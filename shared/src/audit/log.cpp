@@ -98,7 +98,10 @@ Result<std::optional<SignedCheckpoint>> checkpoint_at(store::Db& db, int64_t siz
   return to_signed(std::move(row));
 }
 
-Result<SignedCheckpoint> current_checkpoint(store::Store& st, const Signer& signer) {
+namespace {
+// current_checkpoint without the fallback: the Checkpointer wants to see failures.
+Result<SignedCheckpoint> checkpoint_now(store::Store& st, const Signer& signer,
+                                        std::optional<SignedCheckpoint>* stale_out) {
   // Cheap path first: a read says whether the tree grew since the latest checkpoint.
   std::optional<SignedCheckpoint> latest;
   int64_t size = 0;
@@ -108,8 +111,9 @@ Result<SignedCheckpoint> current_checkpoint(store::Store& st, const Signer& sign
     return {};
   }));
   if (latest && latest->checkpoint.size >= size) return std::move(*latest);
+  if (stale_out) *stale_out = latest;
   // Sign inside the writer: it serialises signers, and the tree cannot grow under us.
-  SECU_TRY_VOID(st.write([&](store::WriteTx& tx) -> Status {
+  auto signed_now = st.write([&](store::WriteTx& tx) -> Status {
     SECU_TRY(size, tree_size(tx.db));
     SECU_TRY(latest, latest_checkpoint(tx.db));
     if (latest && latest->checkpoint.size >= size) return {};
@@ -121,9 +125,22 @@ Result<SignedCheckpoint> current_checkpoint(store::Store& st, const Signer& sign
     SECU_TRY_VOID(store::insert_checkpoint(tx.db, {size, s.ts, root, s.note}));
     latest = std::move(s);
     return {};
-  }));
+  });
+  SECU_TRY_VOID(signed_now);
   if (!latest) return Error::internal("no checkpoint");
   return std::move(*latest);
+}
+}  // namespace
+
+Result<SignedCheckpoint> current_checkpoint(store::Store& st, const Signer& signer) {
+  std::optional<SignedCheckpoint> stale;
+  auto cp = checkpoint_now(st, signer, &stale);
+  if (cp.ok() || !stale) return cp;
+  // Storage that takes no writes, or a tree that cannot be read, must not take the signed
+  // history down with it: the last checkpoint still proves what it covers.
+  log::warn("audit checkpoint not signed; serving the previous one",
+            {{"code", cp.error().code}, {"size", stale->checkpoint.size}});
+  return std::move(*stale);
 }
 
 Checkpointer::Checkpointer(store::Store& st, const crypto::SigningKey& key,
@@ -159,7 +176,7 @@ void Checkpointer::loop() {
       std::unique_lock lk(m_mu);
       if (m_cv.wait_for(lk, m_interval, [&] { return m_stop; })) return;
     }
-    auto cp = current_checkpoint(m_store, m_signer);
+    auto cp = checkpoint_now(m_store, m_signer, nullptr);
     if (!cp.ok()) {
       // Logged once per outage, not once per tick.
       if (!failing) log::warn("audit checkpoint failed", {{"code", cp.error().code}});

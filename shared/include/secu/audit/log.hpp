@@ -61,6 +61,8 @@ Result<std::optional<SignedCheckpoint>> latest_checkpoint(store::Db& db);
 Result<std::optional<SignedCheckpoint>> checkpoint_at(store::Db& db, int64_t size);
 // The latest checkpoint, after signing one for the current tree when it grew since (or when
 // there is none yet). Sizes only grow, so concurrent callers never sign the same size twice.
+// When signing fails (storage read-only, tree unreadable) the previous checkpoint is returned
+// (and the failure logged); an error only when there is none.
 Result<SignedCheckpoint> current_checkpoint(store::Store& st, const Signer& signer);
 
 // Signs checkpoints in the background: at once, then every `interval` when the tree grew.
