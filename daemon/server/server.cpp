@@ -158,10 +158,12 @@ struct Server::Impl {
     h->Delete(".*", handler);
     h->Options(".*", handler);
 
-    // httplib calls this for every status >= 400, ours included: fill only empty bodies.
+    // httplib calls this for every status >= 400, ours included: fill only empty bodies (a
+    // streamed body, e.g. a vendor's 429 through the gateway, has a provider instead).
     h->set_error_handler(
         httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
-          if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+          if (!res.body.empty() || res.content_provider_)
+            return httplib::Server::HandlerResponse::Unhandled;
           const std::string rid = request_id_of(res);
           res.set_content(error_body(error_for_status(res.status), rid), "application/json");
           return httplib::Server::HandlerResponse::Handled;

@@ -136,7 +136,7 @@ TEST_CASE("user lists are scoped: another org's id answers 404 and leaks nothing
     emails.insert(u["email"]);
   CHECK(emails == std::set<std::string>{"amy@a.test", "al@a.test"});
 
-  for (const std::string path : {"/v1/users?org_id=" + a.org_id, "/v1/state?org_id=" + a.org_id}) {
+  for (const std::string& path : {"/v1/users?org_id=" + a.org_id, "/v1/state?org_id=" + a.org_id}) {
     auto cross = http(s.url(), "GET", path, {}, bearer(b.token));
     INFO(path);
     CHECK(cross.status == 404);
@@ -198,7 +198,7 @@ TEST_CASE("get one org or user within scope, another org's answers 404", "[orgs]
   REQUIRE(me.status == 200);
   CHECK(me.json()["email"] == "gail@a.test");
   CHECK_FALSE(me.json().contains("password_hash"));
-  for (const std::string path :
+  for (const std::string& path :
        {"/v1/orgs/" + b.org_id, "/v1/users/" + b.user_id, std::string("/v1/users/usr_nope"),
         std::string("/v1/orgs/org_nope")}) {
     INFO(path);
