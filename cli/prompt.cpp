@@ -37,11 +37,13 @@ std::string strip_eol(std::string s) {
   return s;
 }
 
+// Echo goes off before the prompt appears (as getpass does): whatever is typed after the
+// prompt is never shown.
 std::string ask(Deps& d, const std::string& prompt) {
-  *d.err << prompt << std::flush;
   std::string line;
   {
     NoEcho quiet;
+    *d.err << prompt << std::flush;
     std::getline(*d.in, line);
   }
   return strip_eol(line);

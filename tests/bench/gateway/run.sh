@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# Gateway throughput and latency: wrk against
+#   (a) nginx proxy_pass to a static upstream (the baseline: a plain reverse proxy),
+#   (b) secud's gateway to the same upstream, allow-all policy, no budget,
+#   (c) secud's gateway with a full policy (globs, denied prefixes, max cost, approval
+#       threshold above the asked cost), a daily budget that never runs out, declared costs.
+# Every secud decision is durable in both (b) and (c): one billing event and one audit entry
+# (hash chain + Merkle leaf) committed with synchronous=FULL before the response, then the
+# settlement after the stream. The upstream is nginx answering a static 2-byte body.
+#
+# Builds nothing: SECUD (default build/release/daemon/secud) and SECUCTL must exist. Installs
+# wrk and nginx-light from Debian if they are missing (not part of CI). Prints a Markdown
+# section for tests/bench/RESULTS.md on stdout; logs on stderr.
+#
+#   tests/bench/gateway/run.sh                      # 2 wrk threads, 64 connections, 20 s each
+#   DURATION=30s CONNECTIONS=32 tests/bench/gateway/run.sh
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../../.." && pwd)
+SECUD=${SECUD:-$root/build/release/daemon/secud}
+SECUCTL=${SECUCTL:-$root/build/release/cli/secuctl}
+DURATION=${DURATION:-20s}
+CONNECTIONS=${CONNECTIONS:-64}
+THREADS=${THREADS:-2}
+WARMUP=${WARMUP:-5s}
+UP_PORT=${UP_PORT:-18081}
+PROXY_PORT=${PROXY_PORT:-18080}
+
+log() { echo "bench: $*" >&2; }
+
+[ -x "$SECUD" ] || { log "no secud at $SECUD (cmake --preset release && cmake --build --preset release)"; exit 1; }
+[ -x "$SECUCTL" ] || { log "no secuctl at $SECUCTL"; exit 1; }
+
+# ---- tools (install-deps.sh's pattern: only what is missing, one apt-get update) ----
+missing=()
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+if ((${#missing[@]})); then
+  sudo_cmd=()
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null 2>&1 || { log "need root or sudo to install: ${missing[*]}"; exit 1; }
+    sudo_cmd=(sudo)
+  fi
+  log "installing ${missing[*]}"
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
+  sleep 0.5
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# ---- nginx: the upstream (static) and the baseline proxy (keep-alive to the upstream) ----
+mkdir -p "$work/nginx"
+cat >"$work/nginx.conf" <<NGINX
+worker_processes 1;
+pid $work/nginx.pid;
+error_log $work/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $work/nginx/body;
+  proxy_temp_path $work/nginx/proxy;
+  fastcgi_temp_path $work/nginx/fastcgi;
+  uwsgi_temp_path $work/nginx/uwsgi;
+  scgi_temp_path $work/nginx/scgi;
+  keepalive_requests 1000000;
+  upstream vendor { server 127.0.0.1:$UP_PORT; keepalive 128; }
+  server {
+    listen 127.0.0.1:$UP_PORT;
+    location / { default_type text/plain; return 200 "ok"; }
+  }
+  server {
+    listen 127.0.0.1:$PROXY_PORT;
+    location / {
+      proxy_pass http://vendor;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Authorization "Bearer vendor-key";
+    }
+  }
+}
+NGINX
+"$NGINX" -c "$work/nginx.conf" -e "$work/nginx/error.log"
+sleep 0.5
+curl -fsS "http://127.0.0.1:$PROXY_PORT/v1/charges" >/dev/null
+
+# ---- secud ----
+"$SECUD" serve --listen 127.0.0.1:0 --port-file "$work/port" --data-dir "$work/secud" \
+  --log-level warn --print-admin-token false >"$work/secud.out" 2>"$work/secud.err" &
+pids+=($!)
+for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.1; done
+SECU_ADDR="http://127.0.0.1:$(cat "$work/port")"
+export SECU_ADDR SECU_DATA_DIR="$work/secud"
+ctl() { "$SECUCTL" -q "$@"; }
+
+org=$(ctl orgs create bench)
+echo -n "vendor-key" >"$work/vendor.key"
+vendor=$(ctl vendors create --org "$org" --name nginx --base-url "http://127.0.0.1:$UP_PORT" \
+  --auth-type bearer --api-key-file "$work/vendor.key")
+allow_all=$(ctl policies create --org "$org" --name allow-all)
+full=$(ctl policies create --org "$org" --name full --allow "GET /v1/*" --allow "POST /v1/charges" \
+  --deny-prefix /admin --deny-prefix /v1/internal --max-cost 5 --approval-min-cost 10 \
+  --approval-action "DELETE *")
+agent_b=$(ctl agents create --org "$org" --name allow-all --policy "$allow_all")
+agent_c=$(ctl agents create --org "$org" --name full --policy "$full" --daily-budget 1000000000)
+key_b=$("$SECUCTL" -o json keys create --agent "$agent_b" --vendor "$vendor" | sed -E 's/.*"key":"([^"]+)".*/\1/')
+key_c=$("$SECUCTL" -o json keys create --agent "$agent_c" --vendor "$vendor" | sed -E 's/.*"key":"([^"]+)".*/\1/')
+
+gw="$SECU_ADDR/v1/gateway/v1/charges"
+curl -fsS -H "Authorization: Bearer $key_b" "$gw" >/dev/null
+curl -fsS -H "Authorization: Bearer $key_c" -H "X-Secu-Cost-USD: 0.001" "$gw" >/dev/null
+
+# ---- runs ----
+# "<requests/s> <p50 ms> <p99 ms>" from wrk --latency output.
+run_wrk() {
+  local name=$1
+  shift
+  log "warm-up $name"
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "$@" >/dev/null
+  log "run $name: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency $*"
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$@" >"$work/$name.txt"
+  cat "$work/$name.txt" >&2
+  awk '
+    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+    /Requests\/sec/ { rps = $2 }
+    $1 == "50%" { p50 = ms($2) }
+    $1 == "99%" { p99 = ms($2) }
+    /Non-2xx/ { bad = $NF }
+    END { printf "%.0f %.3f %.3f %s\n", rps, p50, p99, (bad == "" ? 0 : bad) }' "$work/$name.txt"
+}
+
+read -r a_rps a_p50 a_p99 a_bad < <(run_wrk a "http://127.0.0.1:$PROXY_PORT/v1/charges")
+read -r b_rps b_p50 b_p99 b_bad < <(run_wrk b -H "Authorization: Bearer $key_b" "$gw")
+read -r c_rps c_p50 c_p99 c_bad < <(run_wrk c -H "Authorization: Bearer $key_c" \
+  -H "X-Secu-Cost-USD: 0.001" "$gw")
+
+events=$(sqlite3 "$work/secud/secu.db" "SELECT COUNT(*) FROM billing_events" 2>/dev/null || echo "?")
+audit=$(sqlite3 "$work/secud/secu.db" "SELECT COUNT(*) FROM audit_log" 2>/dev/null || echo "?")
+ratio() { awk -v x="$1" -v y="$2" 'BEGIN { printf "%.2f", x / y }'; }
+
+cat <<MD
+### Gateway throughput ($(date -u +%Y-%m-%d), $(nproc) cores, wrk -t$THREADS -c$CONNECTIONS -d$DURATION)
+
+| setup | requests/s | p50 ms | p99 ms | non-2xx |
+|---|---:|---:|---:|---:|
+| (a) nginx proxy_pass → static upstream | $a_rps | $a_p50 | $a_p99 | $a_bad |
+| (b) secud gateway, allow-all policy | $b_rps | $b_p50 | $b_p99 | $b_bad |
+| (c) secud gateway, full policy + budget + durable audit | $c_rps | $c_p50 | $c_p99 | $c_bad |
+
+Ratios: b/a = $(ratio "$b_rps" "$a_rps"), c/a = $(ratio "$c_rps" "$a_rps").
+secud wrote $events billing events and $audit audit entries in the runs (each decision committed
+before its response).
+MD
