@@ -23,6 +23,26 @@ OutputFormat Deps::format() const {
   return OutputFormat::kTable;
 }
 
+namespace {
+// NO_COLOR (no-color.org) and TERM=dumb turn colour off unless --color=always.
+bool color_for(const std::string& mode, bool tty) {
+  if (mode == "always") return true;
+  if (mode == "never") return false;
+  const char* no_color = std::getenv("NO_COLOR");
+  if (no_color && *no_color) return false;
+  const char* term = std::getenv("TERM");
+  if (term && std::string(term) == "dumb") return false;
+  return tty;
+}
+}  // namespace
+
+bool Deps::color_out() const {
+  return color_for(global.color, stdout_tty);
+}
+bool Deps::color_err() const {
+  return color_for(global.color, stderr_tty);
+}
+
 std::string Deps::addr() const {
   // Precedence: flag, then env (main() put both into global.addr), then context, then default.
   if (!global.addr.empty()) return global.addr;
@@ -67,6 +87,12 @@ Result<std::unique_ptr<Client>> Deps::client() {
       std::string file = ctx.admin_token_file;
       if (file.empty() && !global.data_dir.empty()) file = global.data_dir + "/admin.token";
       if (!file.empty() && files::exists(file)) {
+        // Like ssh with a private key: a credential others can read is refused, not used.
+        SECU_TRY(unsigned mode, files::mode_of(file));
+        if (mode & 077) {
+          return Error::make(ErrorKind::kInvalid, "insecure_credentials",
+                             file + " is readable by others; run: chmod 600 " + file);
+        }
         SECU_TRY(auto text, files::read_all(file));
         o.admin_token = trim(text);
       }
@@ -76,7 +102,7 @@ Result<std::unique_ptr<Client>> Deps::client() {
 }
 
 int report_error(Deps& d, const Error& e, int status, const std::string& request_id) {
-  std::string line = "secuctl: " + e.message;
+  std::string line = (d.color_err() ? "\x1b[31msecuctl:\x1b[0m " : "secuctl: ") + e.message;
   if (!e.code.empty()) line += " (" + e.code;
   if (!e.field.empty()) line += ", field " + e.field;
   if (!request_id.empty()) line += ", request " + request_id;

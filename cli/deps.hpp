@@ -35,6 +35,8 @@ struct GlobalOptions {
   bool no_headers = false;
   std::string ca_file;
   bool insecure = false;
+  std::string color = "auto";  // --color: auto (a TTY without NO_COLOR), always, never
+  bool dry_run = false;        // --dry-run of a create command: secud validates, stores nothing
 };
 
 struct Deps {
@@ -47,6 +49,9 @@ struct Deps {
   bool stderr_tty = false;
 
   OutputFormat format() const;
+  // Whether stdout / stderr get ANSI colour: --color, then NO_COLOR and TERM=dumb, then TTY.
+  bool color_out() const;
+  bool color_err() const;
   // A client with the credentials resolved from flags, env, stored login and admin.token.
   Result<std::unique_ptr<Client>> client();
   // Same, but without any credentials (public endpoints).

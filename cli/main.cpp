@@ -47,6 +47,9 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"table", "json", "csv"}));
   app.add_flag("-q,--quiet", g.quiet, "print only ids, one per line");
   app.add_flag("--no-headers", g.no_headers, "omit table and CSV headers");
+  app.add_option("--color", g.color,
+                 "colour: auto (a terminal, unless NO_COLOR is set), always, never")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
   app.add_option("--ca-file", g.ca_file, "CA certificate to verify secud's TLS certificate");
   app.add_flag("--insecure", g.insecure, "do not verify secud's TLS certificate");
 
@@ -64,6 +67,8 @@ int main(int argc, char** argv) {
   add_gateway_commands(app, d, rs);
   add_audit_commands(app, d, rs);
   add_completion_commands(app, d, rs);
+  add_contexts_commands(app, d, rs);
+  add_help_topics_commands(app, d, rs);
 
   // Environment fills what the flags left empty (flag > env > stored context > default).
   auto fold_env = [&g] {

@@ -55,6 +55,8 @@ void print_table(Deps& d, const std::vector<std::vector<std::string>>& rows, boo
     }
     while (!line.empty() && line.back() == ' ')
       line.pop_back();
+    // Escapes go around the padded line, so widths stay those of the visible text.
+    if (ri == 0 && headers && d.color_out()) line = "\x1b[1m" + line + "\x1b[0m";
     *d.out << line << "\n";
   }
 }

@@ -45,16 +45,20 @@ int agents_update_run(const AgentsUpdateOptions& o, Deps& d) {
   return call_and_print(d, "PATCH", "/v1/agents/" + url_encode(o.id), body, kAgentColumns);
 }
 
-int kill_run(const std::string& id, Deps& d) {
-  // No confirmation: the kill-switch is the safe direction (an emergency stop, undone by
-  // `agents enable`), and scripts must be able to pull it without a terminal.
+int kill_run(const std::string& id, bool yes, Deps& d) {
+  // It stops a running agent mid-work and cancels its pending approvals: asked on a terminal,
+  // --yes in scripts (like every destructive command).
+  if (!confirm(d, "Disable agent " + id + " and cancel its pending approvals?", yes))
+    return kExitUsage;
   return call_and_print(d, "POST", "/v1/kill-switch/" + url_encode(id), nullptr, kAgentColumns);
 }
 
 void add_kill(CLI::App* cmd, Deps& d, RunState& rs) {
   auto id = std::make_shared<std::string>();
+  auto yes = std::make_shared<bool>(false);
   cmd->add_option("agent_id", *id, "the agent to disable")->required();
-  cmd->callback([id, &d, &rs] { rs.run = [id, &d] { return kill_run(*id, d); }; });
+  cmd->add_flag("-y,--yes", *yes, "do not ask for confirmation (needed without a terminal)");
+  cmd->callback([id, yes, &d, &rs] { rs.run = [id, yes, &d] { return kill_run(*id, *yes, d); }; });
 }
 
 }  // namespace
@@ -70,6 +74,7 @@ void add_agents_commands(CLI::App& app, Deps& d, RunState& rs) {
   create->add_option("--daily-budget", co->daily_budget, "daily budget in USD");
   create->add_option("--policy", co->policies, "attach a policy (repeatable)");
   create->add_option("--org", co->org, "org id (platform admin)");
+  add_dry_run_flag(create, d);
   create->callback([co, &d, &rs] { rs.run = [co, &d] { return agents_create_run(*co, d); }; });
 
   auto lo = std::make_shared<ListOptions>();
@@ -80,7 +85,7 @@ void add_agents_commands(CLI::App& app, Deps& d, RunState& rs) {
   list->callback([lo, status, &d, &rs] {
     rs.run = [lo, status, &d] {
       return call_and_print_list(d, "/v1/agents" + list_query(*lo, {{"status", *status}}), "agents",
-                                 kAgentColumns);
+                                 kAgentColumns, lo->all);
     };
   });
 

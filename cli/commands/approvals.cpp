@@ -112,7 +112,7 @@ void add_approvals_commands(CLI::App& app, Deps& d, RunState& rs) {
     rs.run = [lo, status, agent, &d] {
       return call_and_print_list(
           d, "/v1/approvals" + list_query(*lo, {{"status", *status}, {"agent_id", *agent}}),
-          "approvals", kApprovalColumns);
+          "approvals", kApprovalColumns, lo->all);
     };
   });
 

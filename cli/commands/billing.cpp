@@ -117,7 +117,7 @@ void add_billing_commands(CLI::App& app, Deps& d, RunState& rs) {
   events->callback([lo, agent, &d, &rs] {
     rs.run = [lo, agent, &d] {
       return call_and_print_list(d, "/v1/billing/events" + list_query(*lo, {{"agent_id", *agent}}),
-                                 "events", kEventColumns);
+                                 "events", kEventColumns, lo->all);
     };
   });
 

@@ -27,6 +27,8 @@ void add_approvals_commands(CLI::App& app, Deps& d, RunState& rs);
 void add_billing_commands(CLI::App& app, Deps& d, RunState& rs);
 void add_gateway_commands(CLI::App& app, Deps& d, RunState& rs);
 void add_audit_commands(CLI::App& app, Deps& d, RunState& rs);
+void add_contexts_commands(CLI::App& app, Deps& d, RunState& rs);
+void add_help_topics_commands(CLI::App& app, Deps& d, RunState& rs);
 
 // Helpers shared by command files.
 // Calls secud and prints errors; on success returns the parsed JSON body (or null when empty).

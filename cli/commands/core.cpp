@@ -24,7 +24,10 @@ CallResult call(Deps& d, const std::string& method, const std::string& path,
   } else {
     client = d.anonymous_client();
   }
-  auto r = client->call(method, path, body);
+  std::string target = path;
+  if (d.global.dry_run && method == "POST")
+    target += (path.find('?') == std::string::npos ? "?" : "&") + std::string("dry_run=true");
+  auto r = client->call(method, target, body);
   if (!r.ok()) return {report_error(d, r.error()), {}};
   if (!r->ok()) return {report_reply_error(d, *r), {}};
   return {0, std::move(r->body)};

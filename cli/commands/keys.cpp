@@ -27,6 +27,7 @@ void add_keys_commands(CLI::App& app, Deps& d, RunState& rs) {
       "create", "Create a key; its secret is shown once (with -q: only the secret)");
   create->add_option("--agent", *agent, "agent id")->required();
   create->add_option("--vendor", *vendor, "vendor id")->required();
+  add_dry_run_flag(create, d);
   create->callback([agent, vendor, &d, &rs] {
     rs.run = [agent, vendor, &d] {
       std::vector<Column> cols = kKeyColumns;
@@ -46,7 +47,7 @@ void add_keys_commands(CLI::App& app, Deps& d, RunState& rs) {
     rs.run = [lo, la, lv, &d] {
       return call_and_print_list(
           d, "/v1/keys" + list_query(*lo, {{"agent_id", *la}, {"vendor_id", *lv}}), "keys",
-          kKeyColumns);
+          kKeyColumns, lo->all);
     };
   });
 

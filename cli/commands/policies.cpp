@@ -78,6 +78,7 @@ void add_policies_commands(CLI::App& app, Deps& d, RunState& rs) {
                                           "--allow 'GET *' --deny-prefix /admin");
   add_policy_flags(create, *co);
   create->add_option("--org", co->org, "org id (platform admin)");
+  add_dry_run_flag(create, d);
   create->callback(
       [co, &d, &rs] { rs.run = [co, &d] { return run(d, "POST", "/v1/policies", *co); }; });
 
@@ -86,7 +87,8 @@ void add_policies_commands(CLI::App& app, Deps& d, RunState& rs) {
   add_list_options(list, *lo);
   list->callback([lo, &d, &rs] {
     rs.run = [lo, &d] {
-      return call_and_print_list(d, "/v1/policies" + list_query(*lo), "policies", kPolicyColumns);
+      return call_and_print_list(d, "/v1/policies" + list_query(*lo), "policies", kPolicyColumns,
+                                 lo->all);
     };
   });
 

@@ -14,6 +14,12 @@ void add_list_options(CLI::App* cmd, ListOptions& o) {
   cmd->add_option("--limit", o.limit, "rows per page (1-1000, default 100)")
       ->check(CLI::Range(1, 1000));
   cmd->add_option("--cursor", o.cursor, "continue after the previous page's next_cursor");
+  cmd->add_flag("--all", o.all, "fetch every page (follows next_cursor)");
+}
+
+void add_dry_run_flag(CLI::App* cmd, Deps& d) {
+  cmd->add_flag("--dry-run", d.global.dry_run,
+                "validate on the server and show the result without storing anything");
 }
 
 std::string query_string(const std::vector<std::pair<std::string, std::string>>& params) {
@@ -45,11 +51,43 @@ int call_and_print(Deps& d, const std::string& method, const std::string& path,
 }
 
 int call_and_print_list(Deps& d, const std::string& path, const std::string& list_key,
-                        const std::vector<Column>& columns) {
+                        const std::vector<Column>& columns, bool all) {
   auto r = call(d, "GET", path);
   if (!r.ok()) return r.exit_code;
   auto j = nlohmann::json::parse(r.body, nullptr, false);
-  if (j.is_discarded()) return report_error(d, Error::internal("secud answered a non-JSON body"));
+  if (j.is_discarded() || !j.is_object())
+    return report_error(d, Error::internal("secud answered a non-JSON body"));
+  if (all) {
+    // The path's own cursor (if any) starts the walk; each page's next_cursor replaces it.
+    std::string base = path;
+    if (auto c = base.find("cursor="); c != std::string::npos) {
+      const auto end = base.find('&', c);
+      base.erase(c, end == std::string::npos ? std::string::npos : end - c + 1);
+      while (!base.empty() && (base.back() == '&' || base.back() == '?'))
+        base.pop_back();
+    }
+    const char sep = base.find('?') == std::string::npos ? '?' : '&';
+    size_t pages = 1;
+    while (j.contains("next_cursor") && j["next_cursor"].is_string()) {
+      const auto cursor = j["next_cursor"].get<std::string>();
+      if (d.stderr_tty)
+        *d.err << "\r" << j[list_key].size() << " " << list_key << "…" << std::flush;
+      auto next = call(d, "GET", base + sep + "cursor=" + url_encode(cursor));
+      if (!next.ok()) return next.exit_code;
+      auto page = nlohmann::json::parse(next.body, nullptr, false);
+      if (page.is_discarded() || !page.is_object() || !page.contains(list_key))
+        return report_error(d, Error::internal("secud answered a non-JSON body"));
+      for (auto& item : page[list_key])
+        j[list_key].push_back(std::move(item));
+      if (page.contains("next_cursor")) {
+        j["next_cursor"] = page["next_cursor"];
+      } else {
+        j.erase("next_cursor");
+      }
+      ++pages;
+    }
+    if (d.stderr_tty && pages > 1) *d.err << "\r\x1b[K" << std::flush;
+  }
   print_list(d, j, list_key, columns);
   return kExitOk;
 }

@@ -16,6 +16,7 @@ struct ListOptions {
   std::string org;
   int64_t limit = 0;
   std::string cursor;
+  bool all = false;  // follow next_cursor to the end
 };
 void add_list_options(CLI::App* cmd, ListOptions& o);
 
@@ -29,8 +30,13 @@ std::string list_query(const ListOptions& o,
 int call_and_print(Deps& d, const std::string& method, const std::string& path,
                    const nlohmann::json& body, const std::vector<Column>& columns,
                    const std::string& id_key = "id");
+// With `all`, follows next_cursor page after page and prints the rows as one list (progress on
+// stderr when it is a terminal).
 int call_and_print_list(Deps& d, const std::string& path, const std::string& list_key,
-                        const std::vector<Column>& columns);
+                        const std::vector<Column>& columns, bool all = false);
+
+// --dry-run on a create command: secud runs every check and stores nothing.
+void add_dry_run_flag(CLI::App* cmd, Deps& d);
 
 // Asks "question [y/N]" when stdin and stdout are terminals; without one, `yes` (--yes) must be
 // set. Returns true to go on; false after printing why not.

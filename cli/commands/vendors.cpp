@@ -47,6 +47,7 @@ void add_vendors_commands(CLI::App& app, Deps& d, RunState& rs) {
   create->add_option("--api-key-file", co->api_key_file,
                      "file holding the vendor's api key (default: read stdin)");
   create->add_option("--org", co->org, "org id (platform admin)");
+  add_dry_run_flag(create, d);
   create->callback([co, &d, &rs] { rs.run = [co, &d] { return vendors_create_run(*co, d); }; });
 
   auto lo = std::make_shared<ListOptions>();
@@ -54,7 +55,8 @@ void add_vendors_commands(CLI::App& app, Deps& d, RunState& rs) {
   add_list_options(list, *lo);
   list->callback([lo, &d, &rs] {
     rs.run = [lo, &d] {
-      return call_and_print_list(d, "/v1/vendors" + list_query(*lo), "vendors", kVendorColumns);
+      return call_and_print_list(d, "/v1/vendors" + list_query(*lo), "vendors", kVendorColumns,
+                                 lo->all);
     };
   });
 

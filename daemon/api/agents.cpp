@@ -113,7 +113,7 @@ void enable(Ctx& c) {
 }  // namespace
 
 void register_agent_routes(RouteTable& t) {
-  t.add("POST", "/v1/agents", Access::kAdmin, "Create agent", create);
+  t.add("POST", "/v1/agents", Access::kAdmin, "Create agent", create).dry_run = true;
   t.add("GET", "/v1/agents", Access::kViewer, "List agents (scoped by principal)", list);
   t.add("GET", "/v1/agents/{id}", Access::kViewer, "Get an agent", get);
   t.add("PATCH", "/v1/agents/{id}", Access::kAdmin,

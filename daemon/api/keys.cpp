@@ -33,7 +33,7 @@ void create(Ctx& c) {
     return {};
   });
   auto j = key_json(out.row);
-  j["key"] = out.secret;  // the only time it is shown
+  if (!c.dry_run()) j["key"] = out.secret;  // the only time it is shown (a dry run made none)
   c.reply(200, j);
 }
 
@@ -73,7 +73,8 @@ void revoke(Ctx& c) {
 }  // namespace
 
 void register_key_routes(RouteTable& t) {
-  t.add("POST", "/v1/keys", Access::kAdmin, "Create Secu key for agent+vendor", create);
+  t.add("POST", "/v1/keys", Access::kAdmin, "Create Secu key for agent+vendor", create).dry_run =
+      true;
   t.add("GET", "/v1/keys", Access::kViewer, "List keys (scoped by principal)", list);
   t.add("GET", "/v1/keys/{id}", Access::kViewer, "Get a key (never its secret)", get);
   t.add("DELETE", "/v1/keys/{id}", Access::kAdmin, "Revoke a key", revoke);

@@ -107,7 +107,7 @@ void update(Ctx& c) {
 }  // namespace
 
 void register_policy_routes(RouteTable& t) {
-  t.add("POST", "/v1/policies", Access::kAdmin, "Create policy", create);
+  t.add("POST", "/v1/policies", Access::kAdmin, "Create policy", create).dry_run = true;
   t.add("GET", "/v1/policies", Access::kViewer, "List policies (scoped by principal)", list);
   t.add("GET", "/v1/policies/{id}", Access::kViewer, "Get a policy", get);
   t.add("PATCH", "/v1/policies/{id}", Access::kAdmin, "Update a policy", update);

@@ -76,7 +76,7 @@ void remove(Ctx& c) {
 }  // namespace
 
 void register_vendor_routes(RouteTable& t) {
-  t.add("POST", "/v1/vendors", Access::kAdmin, "Create vendor", create);
+  t.add("POST", "/v1/vendors", Access::kAdmin, "Create vendor", create).dry_run = true;
   t.add("GET", "/v1/vendors", Access::kViewer, "List vendors (scoped by principal)", list);
   t.add("GET", "/v1/vendors/{id}", Access::kViewer, "Get a vendor (api key masked)", get);
   t.add("DELETE", "/v1/vendors/{id}", Access::kAdmin, "Delete a vendor without active keys",

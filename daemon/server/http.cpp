@@ -21,7 +21,20 @@ audit::Entry Ctx::audit_entry(std::string action, std::string target, std::strin
 }
 
 void Ctx::write(const std::function<Status(store::WriteTx&)>& fn) {
-  unwrap(m_app.store().write(fn));
+  if (!m_dry_run) {
+    unwrap(m_app.store().write(fn));
+    return;
+  }
+  // The job's own error wins; success is turned into an error so the store rolls the
+  // savepoint back (audit entry included) and nothing reaches the commit.
+  bool job_ok = false;
+  auto st = m_app.store().write([&](store::WriteTx& tx) -> Status {
+    SECU_TRY_VOID(fn(tx));
+    job_ok = true;
+    return Error::make(ErrorKind::kConflict, "dry_run_rolled_back", "dry run");
+  });
+  if (job_ok) return;
+  unwrap(std::move(st));
 }
 
 void Ctx::read(const std::function<Status(store::Db&)>& fn) {
@@ -64,6 +77,16 @@ nlohmann::json Ctx::json_body() const {
 }
 
 void Ctx::reply(int status, const nlohmann::json& body) {
+  if (m_dry_run && status < 300) {
+    // Nothing was created: 200, and the body says it was a dry run.
+    m_res.status = 200;
+    nlohmann::json marked = body;
+    if (marked.is_object()) marked["dry_run"] = true;
+    m_res.set_header("Secu-Dry-Run", "true");
+    m_res.set_content(marked.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                      "application/json");
+    return;
+  }
   m_res.status = status;
   m_res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
                     "application/json");

@@ -66,8 +66,12 @@ class Ctx {
   audit::Entry audit_entry(std::string action, std::string target, std::string org_id,
                            nlohmann::json details) const;
   // Runs `fn` as one write job (its own savepoint in a group commit) and returns once committed;
-  // throws HttpError (rendered by the dispatcher) when the job or the commit failed.
+  // throws HttpError (rendered by the dispatcher) when the job or the commit failed. In a dry
+  // run the job runs in full (every check, every constraint) and is then rolled back.
   void write(const std::function<Status(store::WriteTx&)>& fn);
+  // ?dry_run=true on a route that allows it (set by the dispatcher).
+  bool dry_run() const { return m_dry_run; }
+  void set_dry_run(bool on) { m_dry_run = on; }
   // Runs `fn` on a read connection; throws HttpError on failure.
   void read(const std::function<Status(store::Db&)>& fn);
 
@@ -91,6 +95,7 @@ class Ctx {
   std::string m_request_id;
   std::vector<std::string> m_params;
   Principal m_principal;
+  bool m_dry_run = false;
 };
 
 // The error body {"error":{code,message,field?,request_id,…extra}} as a JSON string.

@@ -58,11 +58,12 @@ bool match_segments(const std::vector<std::string>& pattern, const std::string& 
 }
 }  // namespace
 
-void RouteTable::add(std::string method, std::string path, Access access, std::string summary,
-                     Handler handler) {
+Route& RouteTable::add(std::string method, std::string path, Access access, std::string summary,
+                       Handler handler) {
   auto segments = split_path(path);
   m_routes.push_back({std::move(method), std::move(path), access, std::move(summary),
                       std::move(handler), std::move(segments)});
+  return m_routes.back();
 }
 
 RouteTable::Match RouteTable::match(const std::string& method, const std::string& path) const {

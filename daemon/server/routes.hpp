@@ -21,12 +21,16 @@ struct Route {
   std::string summary;
   Handler handler;
   std::vector<std::string> segments;  // path split on '/': "{x}" one segment, "{x...}" the rest
+  // Accepts ?dry_run=true: the handler runs, its write job is rolled back, the reply says so.
+  // Only for handlers whose every effect is inside their write job (no mail, no outbound call).
+  bool dry_run = false;
 };
 
 class RouteTable {
  public:
-  void add(std::string method, std::string path, Access access, std::string summary,
-           Handler handler);
+  // Returns the new route so a caller can set its flags (`.dry_run = true`) right away.
+  Route& add(std::string method, std::string path, Access access, std::string summary,
+             Handler handler);
   const std::vector<Route>& routes() const { return m_routes; }
 
   struct Match {

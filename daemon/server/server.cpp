@@ -110,6 +110,20 @@ struct Server::Impl {
         ctx.reply_error(st.error());
         return;
       }
+      if (auto dry = ctx.query("dry_run")) {
+        if (*dry != "true" && *dry != "false") {
+          ctx.reply_error(Error::invalid("dry_run must be true or false", "dry_run"));
+          return;
+        }
+        if (*dry == "true" && !m.route->dry_run) {
+          auto e = Error::make(ErrorKind::kInvalid, "dry_run_unsupported",
+                               "this endpoint has no dry run");
+          e.field = "dry_run";
+          ctx.reply_error(e);
+          return;
+        }
+        ctx.set_dry_run(*dry == "true");
+      }
       m.route->handler(ctx);
     } catch (const HttpError& e) {
       ctx.reply_error(e.error);

@@ -364,7 +364,13 @@ TEST_CASE("governance: a CI script provisions in one go through secuctl", "[gove
   REQUIRE(key.exit_code == 0);
   CHECK(key.out.rfind("sk_secu_", 0) == 0);
   CHECK(std::count(key.out.begin(), key.out.end(), '\n') == 1);  // only the secret
-  auto kill = secuctl({"kill-switch", agent_id}, env);
+  // The kill-switch is destructive too: refused without a terminal unless --yes.
+  auto refused = secuctl({"kill-switch", agent_id}, env);
+  CHECK(refused.exit_code == 2);
+  CHECK(refused.err.find("--yes") != std::string::npos);
+  CHECK(json::parse(secuctl({"-o", "json", "agents", "get", agent_id}, env).out)["status"] ==
+        "active");
+  auto kill = secuctl({"kill-switch", agent_id, "--yes"}, env);
   REQUIRE(kill.exit_code == 0);
   auto got = secuctl({"-o", "json", "agents", "get", agent_id}, env);
   REQUIRE(got.exit_code == 0);
