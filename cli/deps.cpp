@@ -63,6 +63,19 @@ std::unique_ptr<Client> Deps::anonymous_client() {
   return std::make_unique<Client>(o);
 }
 
+Result<std::unique_ptr<Client>> Deps::agent_client(const std::string& key) {
+  ClientOptions o;
+  o.addr = addr();
+  o.ca_file = global.ca_file;
+  o.insecure = global.insecure;
+  o.bearer = key;
+  if (o.bearer.empty()) {
+    if (const char* e = std::getenv("SECU_AGENT_KEY"); e) o.bearer = e;
+  }
+  if (o.bearer.empty()) return Error::invalid("pass --key sk_secu_… (or SECU_AGENT_KEY)", "key");
+  return std::make_unique<Client>(o);
+}
+
 Result<std::unique_ptr<Client>> Deps::client() {
   ClientOptions o;
   o.addr = addr();

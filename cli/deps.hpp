@@ -54,6 +54,9 @@ struct Deps {
   bool color_err() const;
   // A client with the credentials resolved from flags, env, stored login and admin.token.
   Result<std::unique_ptr<Client>> client();
+  // A client that acts as an agent: the key of --key (`key`), else SECU_AGENT_KEY; never the
+  // operator's credentials.
+  Result<std::unique_ptr<Client>> agent_client(const std::string& key);
   // Same, but without any credentials (public endpoints).
   std::unique_ptr<Client> anonymous_client();
   // The address after flag > env > context > default.

@@ -79,6 +79,11 @@ int main(int argc, char** argv) {
     if (g.context.empty()) g.context = env("SECU_CONTEXT");
   };
 
+  if (argc == 2 && std::string(argv[1]) == "__endpoints") {
+    // Hidden: which endpoint each command calls (held against `secud routes` by a test).
+    print_endpoints(std::cout);
+    return kExitOk;
+  }
   if (argc >= 2 && std::string(argv[1]) == "__complete") {
     // Shell completion: the rest of the line is a partial command, not something to parse.
     fold_env();

@@ -58,6 +58,7 @@ void add_kill(CLI::App* cmd, Deps& d, RunState& rs) {
   auto yes = std::make_shared<bool>(false);
   cmd->add_option("agent_id", *id, "the agent to disable")->required();
   cmd->add_flag("-y,--yes", *yes, "do not ask for confirmation (needed without a terminal)");
+  calls(cmd, {"POST /v1/kill-switch/{agent_id}"});
   cmd->callback([id, yes, &d, &rs] { rs.run = [id, yes, &d] { return kill_run(*id, *yes, d); }; });
 }
 
@@ -75,6 +76,7 @@ void add_agents_commands(CLI::App& app, Deps& d, RunState& rs) {
   create->add_option("--policy", co->policies, "attach a policy (repeatable)");
   create->add_option("--org", co->org, "org id (platform admin)");
   add_dry_run_flag(create, d);
+  calls(create, {"POST /v1/agents"});
   create->callback([co, &d, &rs] { rs.run = [co, &d] { return agents_create_run(*co, d); }; });
 
   auto lo = std::make_shared<ListOptions>();
@@ -82,6 +84,7 @@ void add_agents_commands(CLI::App& app, Deps& d, RunState& rs) {
   auto* list = agents->add_subcommand("list", "List agents");
   add_list_options(list, *lo);
   list->add_option("--status", *status, "active or disabled");
+  calls(list, {"GET /v1/agents"});
   list->callback([lo, status, &d, &rs] {
     rs.run = [lo, status, &d] {
       return call_and_print_list(d, "/v1/agents" + list_query(*lo, {{"status", *status}}), "agents",
@@ -92,6 +95,7 @@ void add_agents_commands(CLI::App& app, Deps& d, RunState& rs) {
   auto gid = std::make_shared<std::string>();
   auto* get = agents->add_subcommand("get", "Show an agent");
   get->add_option("agent_id", *gid, "agent id")->required();
+  calls(get, {"GET /v1/agents/{id}"});
   get->callback([gid, &d, &rs] {
     rs.run = [gid, &d] {
       return call_and_print(d, "GET", "/v1/agents/" + url_encode(*gid), nullptr, kAgentColumns);
@@ -105,11 +109,13 @@ void add_agents_commands(CLI::App& app, Deps& d, RunState& rs) {
   update->add_option("--daily-budget", uo->daily_budget, "daily budget in USD");
   update->add_option("--attach-policy", uo->attach, "attach a policy (repeatable)");
   update->add_option("--detach-policy", uo->detach, "detach a policy (repeatable)");
+  calls(update, {"PATCH /v1/agents/{id}"});
   update->callback([uo, &d, &rs] { rs.run = [uo, &d] { return agents_update_run(*uo, d); }; });
 
   auto eid = std::make_shared<std::string>();
   auto* enable = agents->add_subcommand("enable", "Re-enable an agent after a kill-switch");
   enable->add_option("agent_id", *eid, "agent id")->required();
+  calls(enable, {"POST /v1/agents/{id}/enable"});
   enable->callback([eid, &d, &rs] {
     rs.run = [eid, &d] {
       return call_and_print(d, "POST", "/v1/agents/" + url_encode(*eid) + "/enable", nullptr,

@@ -90,6 +90,7 @@ void add_decide(CLI::App* parent, const char* name, const char* help, bool appro
   cmd->add_option("approval_id", o->id, "approval id")->required();
   cmd->add_option("--reason", o->reason, "why (recorded with the decision)");
   if (!approve) cmd->add_flag("-y,--yes", o->yes, "do not ask for confirmation");
+  calls(cmd, {approve ? "POST /v1/approvals/{id}/approve" : "POST /v1/approvals/{id}/deny"});
   cmd->callback(
       [o, &d, &rs, approve] { rs.run = [o, &d, approve] { return decide_run(*o, d, approve); }; });
 }
@@ -108,6 +109,7 @@ void add_approvals_commands(CLI::App& app, Deps& d, RunState& rs) {
   list->add_option("--status", *status, "pending, approved, denied, expired or cancelled")
       ->check(CLI::IsMember({"pending", "approved", "denied", "expired", "cancelled"}));
   list->add_option("--agent", *agent, "only this agent's");
+  calls(list, {"GET /v1/approvals"});
   list->callback([lo, status, agent, &d, &rs] {
     rs.run = [lo, status, agent, &d] {
       return call_and_print_list(
@@ -119,6 +121,7 @@ void add_approvals_commands(CLI::App& app, Deps& d, RunState& rs) {
   auto gid = std::make_shared<std::string>();
   auto* get = approvals->add_subcommand("get", "Show an approval");
   get->add_option("approval_id", *gid, "approval id")->required();
+  calls(get, {"GET /v1/approvals/{id}"});
   get->callback([gid, &d, &rs] {
     rs.run = [gid, &d] {
       return call_and_print(d, "GET", "/v1/approvals/" + url_encode(*gid), nullptr,
@@ -130,6 +133,35 @@ void add_approvals_commands(CLI::App& app, Deps& d, RunState& rs) {
              true, d, rs);
   add_decide(approvals, "deny", "Deny a pending request", false, d, rs);
 
+  // The agent's side: block until a human decides (the gateway's 202 names the approval).
+  auto wid = std::make_shared<std::string>(), wkey = std::make_shared<std::string>();
+  auto wtimeout = std::make_shared<int>(30);
+  auto* wait =
+      approvals->add_subcommand("wait",
+                                "As the agent: wait for a decision on an approval (agent key)\n"
+                                "  secuctl approvals wait apr_… --key $KEY --timeout 60");
+  wait->add_option("approval_id", *wid, "approval id")->required();
+  wait->add_option("--key", *wkey, "the agent key (default SECU_AGENT_KEY)");
+  // Below the client's 60 s read timeout, so the answer always arrives.
+  wait->add_option("--timeout", *wtimeout, "seconds to wait (1-50, default 30)")
+      ->check(CLI::Range(1, 50));
+  calls(wait, {"GET /v1/approvals/{id}/wait"});
+  wait->callback([wid, wkey, wtimeout, &d, &rs] {
+    rs.run = [wid, wkey, wtimeout, &d] {
+      auto client = d.agent_client(*wkey);
+      if (!client.ok()) return report_error(d, client.error());
+      auto r = (*client)->call("GET", "/v1/approvals/" + url_encode(*wid) +
+                                          "/wait?timeout=" + std::to_string(*wtimeout));
+      if (!r.ok()) return report_error(d, r.error());
+      if (!r->ok()) return report_reply_error(d, *r);
+      auto j = nlohmann::json::parse(r->body, nullptr, false);
+      if (j.is_discarded())
+        return report_error(d, Error::internal("secud answered a non-JSON body"));
+      print_object(d, j, kApprovalColumns);
+      return kExitOk;
+    };
+  });
+
   auto wo = std::make_shared<WatchOptions>();
   auto* watch = approvals->add_subcommand(
       "watch", "Print pending approvals as they arrive, until interrupted");
@@ -137,6 +169,7 @@ void add_approvals_commands(CLI::App& app, Deps& d, RunState& rs) {
   watch->add_option("--interval", wo->interval_s, "seconds between polls (default 2)")
       ->check(CLI::Range(0.1, 3600.0));
   watch->add_flag("--once", wo->once, "poll once and exit (scripts, tests)");
+  calls(watch, {"GET /v1/approvals"});
   watch->callback([wo, &d, &rs] { rs.run = [wo, &d] { return watch_run(*wo, d); }; });
 }
 

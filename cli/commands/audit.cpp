@@ -24,6 +24,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands/commands.hpp"
+#include "commands/render.hpp"
 #include "config.hpp"
 #include "output.hpp"
 #include "secu/audit/export.hpp"
@@ -468,6 +469,7 @@ void add_audit_commands(CLI::App& app, Deps& d, RunState& rs) {
   verify->add_flag("--offline", vo->offline,
                    "never ask secud for a consistency proof (the file must carry it)");
   verify->add_flag("--no-save", vo->no_save, "do not remember the export's checkpoint");
+  calls(verify, {"GET /v1/audit/verify", "GET /v1/audit/proof/consistency"});
   verify->callback([vo, &d, &rs] {
     rs.run = [vo, &d] { return vo->file.empty() ? verify_server_run(d) : verify_file_run(*vo, d); };
   });
@@ -485,6 +487,7 @@ void add_audit_commands(CLI::App& app, Deps& d, RunState& rs) {
   exp->add_option("--consistency-from", eo->consistency_from,
                   "carry a consistency proof from this tree size (default: the last "
                   "checkpoint saved for this log)");
+  calls(exp, {"GET /v1/audit/export.jsonl", "GET /v1/audit/export.csv"});
   exp->callback([eo, &d, &rs] { rs.run = [eo, &d] { return export_run(*eo, d); }; });
 
   auto co = std::make_shared<CheckpointOptions>();
@@ -492,9 +495,45 @@ void add_audit_commands(CLI::App& app, Deps& d, RunState& rs) {
       "checkpoint", "Print the latest signed checkpoint; with a key, verify it and remember it");
   cp->add_option("--pubkey", co->pubkey, "verifier key (default: the one pinned for this log)");
   cp->add_flag("--no-save", co->no_save, "do not remember the checkpoint");
+  calls(cp, {"GET /v1/audit/checkpoint"});
   cp->callback([co, &d, &rs] { rs.run = [co, &d] { return checkpoint_run(*co, d); }; });
 
+  // Proofs as secud serves them (hex hashes), for auditors who check them with their own tools.
+  auto* proof = audit->add_subcommand("proof", "Fetch Merkle proofs of the audit log");
+  proof->require_subcommand(1);
+  auto seq = std::make_shared<int64_t>(0), size = std::make_shared<int64_t>(0);
+  auto* incl = proof->add_subcommand(
+      "inclusion", "Inclusion proof of one entry\n  secuctl audit proof inclusion --seq 42");
+  incl->add_option("--seq", *seq, "the entry's sequence number")->required();
+  incl->add_option("--size", *size, "tree size the proof is for (default: the latest checkpoint)");
+  calls(incl, {"GET /v1/audit/proof/inclusion"});
+  incl->callback([seq, size, &d, &rs] {
+    rs.run = [seq, size, &d] {
+      return call_and_print(d, "GET",
+                            "/v1/audit/proof/inclusion" +
+                                query_string({{"seq", std::to_string(*seq)},
+                                              {"size", *size ? std::to_string(*size) : ""}}),
+                            nullptr, {}, "leaf_hash");
+    };
+  });
+  auto from = std::make_shared<int64_t>(0), to = std::make_shared<int64_t>(0);
+  auto* cons = proof->add_subcommand(
+      "consistency", "Consistency proof between two tree sizes (the log only grew)");
+  cons->add_option("--from", *from, "the older tree size")->required();
+  cons->add_option("--to", *to, "the newer tree size (default: the latest checkpoint)");
+  calls(cons, {"GET /v1/audit/proof/consistency"});
+  cons->callback([from, to, &d, &rs] {
+    rs.run = [from, to, &d] {
+      return call_and_print(
+          d, "GET",
+          "/v1/audit/proof/consistency" + query_string({{"from", std::to_string(*from)},
+                                                        {"to", *to ? std::to_string(*to) : ""}}),
+          nullptr, {}, "to_root");
+    };
+  });
+
   auto* pk = audit->add_subcommand("pubkey", "Print the checkpoint verifier key (for --pubkey)");
+  calls(pk, {"GET /v1/audit/pubkey"});
   pk->callback([&d, &rs] { rs.run = [&d] { return pubkey_run(d); }; });
 }
 

@@ -294,6 +294,7 @@ void add_auth_commands(CLI::App& app, Deps& d, RunState& rs) {
   signup->add_option("--idempotency-key", so->idempotency_key,
                      "retry-safe key: the same key and body answer the first result");
   signup->add_flag("--no-store", so->no_store, "do not store the session token");
+  calls(signup, {"POST /v1/auth/signup"});
   signup->callback([so, &d, &rs] { rs.run = [so, &d] { return signup_run(*so, d); }; });
 
   auto lo = std::make_shared<LoginOptions>();
@@ -303,17 +304,20 @@ void add_auth_commands(CLI::App& app, Deps& d, RunState& rs) {
       "  secuctl login --email you@example.com");
   login->add_option("--email", lo->email, "your email address")->required();
   login->add_flag("--password-stdin", lo->password_stdin, "read the password from stdin");
+  calls(login, {"POST /v1/auth/login"});
   login->callback([lo, &d, &rs] { rs.run = [lo, &d] { return login_run(*lo, d); }; });
 
   auto* logout = app.add_subcommand(
       "logout",
       "Revoke the stored session and forget it (the local admin.token is not used "
       "again until the next login)");
+  calls(logout, {"POST /v1/auth/logout"});
   logout->callback([&d, &rs] { rs.run = [&d] { return logout_run(d); }; });
 
   auto* whoami = app.add_subcommand("whoami",
                                     "Show who the current credentials are (exit 3 if "
                                     "not authenticated)");
+  calls(whoami, {"GET /v1/auth/me"});
   whoami->callback([&d, &rs] { rs.run = [&d] { return whoami_run(d); }; });
 
   auto* auth = app.add_subcommand("auth", "Magic-link login and email verification");
@@ -326,10 +330,12 @@ void add_auth_commands(CLI::App& app, Deps& d, RunState& rs) {
                                             "when the server has no mail)");
   magic_start->add_option("--email", ms->email, "the account's email")->required();
   magic_start->add_option("--redirect-url", ms->redirect_url, "where the link lands");
+  calls(magic_start, {"POST /v1/auth/magic/start"});
   magic_start->callback([ms, &d, &rs] { rs.run = [ms, &d] { return magic_start_run(*ms, d); }; });
   auto mc = std::make_shared<CallbackOptions>();
   auto* magic_cb = magic->add_subcommand("callback", "Redeem a sign-in token and log in");
   magic_cb->add_option("--token", mc->token, "the token of the link")->required();
+  calls(magic_cb, {"GET /v1/auth/magic/callback"});
   magic_cb->callback([mc, &d, &rs] {
     rs.run = [mc, &d] { return callback_run(*mc, d, "/v1/auth/magic/callback"); };
   });
@@ -339,10 +345,12 @@ void add_auth_commands(CLI::App& app, Deps& d, RunState& rs) {
   auto vs = std::make_shared<LinkStartOptions>();
   auto* verify_start = verify->add_subcommand("start", "Mail a verification link again");
   verify_start->add_option("--redirect-url", vs->redirect_url, "where the link lands");
+  calls(verify_start, {"POST /v1/auth/verify/start"});
   verify_start->callback([vs, &d, &rs] { rs.run = [vs, &d] { return verify_start_run(*vs, d); }; });
   auto vc = std::make_shared<CallbackOptions>();
   auto* verify_cb = verify->add_subcommand("callback", "Redeem a verification token (logs in)");
   verify_cb->add_option("--token", vc->token, "the token of the link")->required();
+  calls(verify_cb, {"GET /v1/auth/verify/callback"});
   verify_cb->callback([vc, &d, &rs] {
     rs.run = [vc, &d] { return callback_run(*vc, d, "/v1/auth/verify/callback"); };
   });

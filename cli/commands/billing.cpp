@@ -98,6 +98,7 @@ void add_billing_commands(CLI::App& app, Deps& d, RunState& rs) {
   summary->add_option("--to", so->to, "end, RFC 3339 time or date (exclusive)");
   summary->add_option("--agent", so->agent, "only this agent");
   summary->add_option("--org", so->org, "org id (platform admin)");
+  calls(summary, {"GET /v1/billing/summary"});
   summary->callback([so, &d, &rs] {
     rs.run = [so, &d] {
       return call_and_print(d, "GET",
@@ -114,6 +115,7 @@ void add_billing_commands(CLI::App& app, Deps& d, RunState& rs) {
   auto* events = billing->add_subcommand("events", "Billing events, newest first");
   add_list_options(events, *lo);
   events->add_option("--agent", *agent, "only this agent's");
+  calls(events, {"GET /v1/billing/events"});
   events->callback([lo, agent, &d, &rs] {
     rs.run = [lo, agent, &d] {
       return call_and_print_list(d, "/v1/billing/events" + list_query(*lo, {{"agent_id", *agent}}),
@@ -126,6 +128,7 @@ void add_billing_commands(CLI::App& app, Deps& d, RunState& rs) {
   auto gorg = std::make_shared<std::string>();
   auto* sget = settings->add_subcommand("get", "Show the billing settings (effective fees)");
   sget->add_option("--org", *gorg, "org id (platform admin)");
+  calls(sget, {"GET /v1/billing/settings"});
   sget->callback([gorg, &d, &rs] {
     rs.run = [gorg, &d] {
       return call_and_print(d, "GET", "/v1/billing/settings" + query_string({{"org_id", *gorg}}),
@@ -151,6 +154,7 @@ void add_billing_commands(CLI::App& app, Deps& d, RunState& rs) {
       ->check(CLI::Range(0, 365));
   sset->add_option("--stripe-customer-id", o->stripe_customer_id, "attach a Stripe customer");
   sset->add_option("--stripe-enabled", o->stripe_enabled, "invoice through Stripe (true/false)");
+  calls(sset, {"POST /v1/billing/settings"});
   sset->callback([o, &d, &rs] { rs.run = [o, &d] { return settings_set_run(*o, d); }; });
 }
 

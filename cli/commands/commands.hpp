@@ -30,6 +30,12 @@ void add_audit_commands(CLI::App& app, Deps& d, RunState& rs);
 void add_contexts_commands(CLI::App& app, Deps& d, RunState& rs);
 void add_help_topics_commands(CLI::App& app, Deps& d, RunState& rs);
 
+// The endpoints a command calls, in secud's route form: calls(create, {"POST /v1/agents"}).
+// `secuctl __endpoints` prints them, so a test holds the command tree against the route table.
+void calls(CLI::App* cmd, std::initializer_list<const char*> endpoints);
+// "METHOD PATH<TAB>secuctl sub cmd" per registered endpoint, sorted.
+void print_endpoints(std::ostream& out);
+
 // Helpers shared by command files.
 // Calls secud and prints errors; on success returns the parsed JSON body (or null when empty).
 struct CallResult {

@@ -35,8 +35,10 @@ CallResult call(Deps& d, const std::string& method, const std::string& path,
 
 namespace {
 
-int health_run(Deps& d) {
-  auto r = call(d, "GET", "/healthz", {}, /*authenticated=*/false);
+// /healthz by default; --ready asks /readyz (storage writable, not draining: 503 otherwise),
+// --live asks /livez (the process serves HTTP), as load balancers and systemd probes do.
+int health_run(Deps& d, const std::string& probe) {
+  auto r = call(d, "GET", probe, {}, /*authenticated=*/false);
   if (!r.ok()) return r.exit_code;
   auto j = nlohmann::json::parse(r.body, nullptr, false);
   if (j.is_discarded()) return report_error(d, Error::internal("secud answered a non-JSON body"));
@@ -95,7 +97,14 @@ int api_run(const ApiOptions& o, Deps& d) {
 
 void add_core_commands(CLI::App& app, Deps& d, RunState& rs) {
   auto* health = app.add_subcommand("health", "Check that secud answers (GET /healthz)");
-  health->callback([&d, &rs] { rs.run = [&d] { return health_run(d); }; });
+  auto probe = std::make_shared<std::string>("/healthz");
+  health->add_flag_callback(
+      "--ready", [probe] { *probe = "/readyz"; },
+      "readiness: storage writable and not draining (GET /readyz)");
+  health->add_flag_callback(
+      "--live", [probe] { *probe = "/livez"; }, "liveness: the process serves HTTP (GET /livez)");
+  calls(health, {"GET /healthz", "GET /livez", "GET /readyz"});
+  health->callback([probe, &d, &rs] { rs.run = [probe, &d] { return health_run(d, *probe); }; });
 
   auto* version = app.add_subcommand("version", "Print secuctl's version");
   version->callback([&d, &rs] {

@@ -105,6 +105,9 @@ void add_gateway_commands(CLI::App& app, Deps& d, RunState& rs) {
   test->add_option("--cost", o->cost, "X-Secu-Cost-USD: the cost to authorise, USD");
   test->add_option("--approval-id", o->approval_id, "X-Secu-Approval-Id: retry after approval");
   test->add_option("-H,--header", o->headers, "extra header \"Name: value\" (repeatable)");
+  calls(test,
+        {"GET /v1/gateway/{path...}", "POST /v1/gateway/{path...}", "PUT /v1/gateway/{path...}",
+         "PATCH /v1/gateway/{path...}", "DELETE /v1/gateway/{path...}"});
   test->callback([o, &d, &rs] { rs.run = [o, &d] { return gateway_test_run(*o, d); }; });
 }
 

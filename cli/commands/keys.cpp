@@ -28,6 +28,7 @@ void add_keys_commands(CLI::App& app, Deps& d, RunState& rs) {
   create->add_option("--agent", *agent, "agent id")->required();
   create->add_option("--vendor", *vendor, "vendor id")->required();
   add_dry_run_flag(create, d);
+  calls(create, {"POST /v1/keys"});
   create->callback([agent, vendor, &d, &rs] {
     rs.run = [agent, vendor, &d] {
       std::vector<Column> cols = kKeyColumns;
@@ -43,6 +44,7 @@ void add_keys_commands(CLI::App& app, Deps& d, RunState& rs) {
   add_list_options(list, *lo);
   list->add_option("--agent", *la, "only this agent's keys");
   list->add_option("--vendor", *lv, "only this vendor's keys");
+  calls(list, {"GET /v1/keys"});
   list->callback([lo, la, lv, &d, &rs] {
     rs.run = [lo, la, lv, &d] {
       return call_and_print_list(
@@ -54,6 +56,7 @@ void add_keys_commands(CLI::App& app, Deps& d, RunState& rs) {
   auto gid = std::make_shared<std::string>();
   auto* get = keys->add_subcommand("get", "Show a key (never its secret)");
   get->add_option("key_id", *gid, "key id")->required();
+  calls(get, {"GET /v1/keys/{id}"});
   get->callback([gid, &d, &rs] {
     rs.run = [gid, &d] {
       return call_and_print(d, "GET", "/v1/keys/" + url_encode(*gid), nullptr, kKeyColumns);
@@ -65,6 +68,7 @@ void add_keys_commands(CLI::App& app, Deps& d, RunState& rs) {
   auto* revoke = keys->add_subcommand("revoke", "Revoke a key");
   revoke->add_option("key_id", *rid, "key id")->required();
   revoke->add_flag("-y,--yes", *yes, "do not ask for confirmation");
+  calls(revoke, {"DELETE /v1/keys/{id}"});
   revoke->callback([rid, yes, &d, &rs] {
     rs.run = [rid, yes, &d] {
       if (!confirm(d, "Revoke key " + *rid + "?", *yes)) return kExitUsage;

@@ -83,6 +83,7 @@ void add_orgs_users_commands(CLI::App& app, Deps& d, RunState& rs) {
   auto* orgs_list =
       orgs->add_subcommand("list", "List the orgs you can see (the platform admin: all)");
   add_list_flags(orgs_list, *ol);
+  calls(orgs_list, {"GET /v1/orgs"});
   orgs_list->callback([ol, &d, &rs] {
     rs.run = [ol, &d] {
       return print_reply_list(d, call(d, "GET", "/v1/orgs" + list_query(*ol)), "orgs", kOrgColumns);
@@ -93,6 +94,7 @@ void add_orgs_users_commands(CLI::App& app, Deps& d, RunState& rs) {
                                            "Create an org (platform admin)\n"
                                            "  secuctl orgs create \"Acme Robotics\"");
   orgs_create->add_option("name", *name, "the org's name")->required();
+  calls(orgs_create, {"POST /v1/orgs"});
   orgs_create->callback([name, &d, &rs] {
     rs.run = [name, &d] {
       return print_reply_object(
@@ -103,6 +105,7 @@ void add_orgs_users_commands(CLI::App& app, Deps& d, RunState& rs) {
   auto org_id = std::make_shared<std::string>();
   auto* orgs_get = orgs->add_subcommand("get", "Show one org");
   orgs_get->add_option("id", *org_id, "the org's id")->required();
+  calls(orgs_get, {"GET /v1/orgs/{id}"});
   orgs_get->callback([org_id, &d, &rs] {
     rs.run = [org_id, &d] {
       return print_reply_object(d, call(d, "GET", "/v1/orgs/" + url_encode(*org_id)), kOrgColumns);
@@ -117,6 +120,7 @@ void add_orgs_users_commands(CLI::App& app, Deps& d, RunState& rs) {
                                            "all, or --org-id)");
   users_list->add_option("--org-id", ul->org_id, "only this org's users");
   add_list_flags(users_list, *ul);
+  calls(users_list, {"GET /v1/users"});
   users_list->callback([ul, &d, &rs] {
     rs.run = [ul, &d] {
       return print_reply_list(d, call(d, "GET", "/v1/users" + list_query(*ul)), "users",
@@ -126,6 +130,7 @@ void add_orgs_users_commands(CLI::App& app, Deps& d, RunState& rs) {
   auto user_id = std::make_shared<std::string>();
   auto* users_get = users->add_subcommand("get", "Show one user");
   users_get->add_option("id", *user_id, "the user's id")->required();
+  calls(users_get, {"GET /v1/users/{id}"});
   users_get->callback([user_id, &d, &rs] {
     rs.run = [user_id, &d] {
       return print_reply_object(d, call(d, "GET", "/v1/users/" + url_encode(*user_id)),
@@ -145,6 +150,7 @@ void add_orgs_users_commands(CLI::App& app, Deps& d, RunState& rs) {
   users_create->add_option("--org-id", uc->org_id, "the org (default: yours)");
   users_create->add_flag("--password-stdin", uc->password_stdin,
                          "read the user's initial password from stdin");
+  calls(users_create, {"POST /v1/users"});
   users_create->callback([uc, &d, &rs] { rs.run = [uc, &d] { return users_create_run(*uc, d); }; });
 }
 

@@ -79,12 +79,14 @@ void add_policies_commands(CLI::App& app, Deps& d, RunState& rs) {
   add_policy_flags(create, *co);
   create->add_option("--org", co->org, "org id (platform admin)");
   add_dry_run_flag(create, d);
+  calls(create, {"POST /v1/policies"});
   create->callback(
       [co, &d, &rs] { rs.run = [co, &d] { return run(d, "POST", "/v1/policies", *co); }; });
 
   auto lo = std::make_shared<ListOptions>();
   auto* list = policies->add_subcommand("list", "List policies");
   add_list_options(list, *lo);
+  calls(list, {"GET /v1/policies"});
   list->callback([lo, &d, &rs] {
     rs.run = [lo, &d] {
       return call_and_print_list(d, "/v1/policies" + list_query(*lo), "policies", kPolicyColumns,
@@ -95,6 +97,7 @@ void add_policies_commands(CLI::App& app, Deps& d, RunState& rs) {
   auto gid = std::make_shared<std::string>();
   auto* get = policies->add_subcommand("get", "Show a policy");
   get->add_option("policy_id", *gid, "policy id")->required();
+  calls(get, {"GET /v1/policies/{id}"});
   get->callback([gid, &d, &rs] {
     rs.run = [gid, &d] {
       return call_and_print(d, "GET", "/v1/policies/" + url_encode(*gid), nullptr, kPolicyColumns);
@@ -105,6 +108,7 @@ void add_policies_commands(CLI::App& app, Deps& d, RunState& rs) {
   auto* update = policies->add_subcommand("update", "Change a policy's fields");
   update->add_option("policy_id", uo->id, "policy id")->required();
   add_policy_flags(update, *uo);
+  calls(update, {"PATCH /v1/policies/{id}"});
   update->callback([uo, &d, &rs] {
     rs.run = [uo, &d] { return run(d, "PATCH", "/v1/policies/" + url_encode(uo->id), *uo); };
   });

@@ -46,6 +46,7 @@ void add_state_commands(CLI::App& app, Deps& d, RunState& rs) {
       "approvals, billing settings\n"
       "  secuctl -o json state > snapshot.json");
   state->add_option("--org-id", o->org_id, "one org (platform admin)");
+  calls(state, {"GET /v1/state"});
   state->callback([o, &d, &rs] { rs.run = [o, &d] { return state_run(*o, d); }; });
 }
 

@@ -48,11 +48,13 @@ void add_vendors_commands(CLI::App& app, Deps& d, RunState& rs) {
                      "file holding the vendor's api key (default: read stdin)");
   create->add_option("--org", co->org, "org id (platform admin)");
   add_dry_run_flag(create, d);
+  calls(create, {"POST /v1/vendors"});
   create->callback([co, &d, &rs] { rs.run = [co, &d] { return vendors_create_run(*co, d); }; });
 
   auto lo = std::make_shared<ListOptions>();
   auto* list = vendors->add_subcommand("list", "List vendors");
   add_list_options(list, *lo);
+  calls(list, {"GET /v1/vendors"});
   list->callback([lo, &d, &rs] {
     rs.run = [lo, &d] {
       return call_and_print_list(d, "/v1/vendors" + list_query(*lo), "vendors", kVendorColumns,
@@ -63,6 +65,7 @@ void add_vendors_commands(CLI::App& app, Deps& d, RunState& rs) {
   auto gid = std::make_shared<std::string>();
   auto* get = vendors->add_subcommand("get", "Show a vendor (api key masked)");
   get->add_option("vendor_id", *gid, "vendor id")->required();
+  calls(get, {"GET /v1/vendors/{id}"});
   get->callback([gid, &d, &rs] {
     rs.run = [gid, &d] {
       return call_and_print(d, "GET", "/v1/vendors/" + url_encode(*gid), nullptr, kVendorColumns);
@@ -74,6 +77,7 @@ void add_vendors_commands(CLI::App& app, Deps& d, RunState& rs) {
   auto* del = vendors->add_subcommand("delete", "Delete a vendor that has no active keys");
   del->add_option("vendor_id", *did, "vendor id")->required();
   del->add_flag("-y,--yes", *yes, "do not ask for confirmation");
+  calls(del, {"DELETE /v1/vendors/{id}"});
   del->callback([did, yes, &d, &rs] {
     rs.run = [did, yes, &d] {
       if (!confirm(d, "Delete vendor " + *did + "?", *yes)) return kExitUsage;
