@@ -1,5 +1,8 @@
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <set>
+#include <thread>
+#include <vector>
 
 #include "secu/crypto.hpp"
 
@@ -24,6 +27,33 @@ TEST_CASE("random ids are prefixed, 26 base32 chars, and distinct", "[crypto]") 
     seen.insert(id);
   }
   CHECK(seen.size() == 1000);
+}
+
+TEST_CASE("ids sort in creation order, even within one millisecond and across threads",
+          "[crypto]") {
+  Init i;
+  std::vector<std::string> ids;
+  for (int n = 0; n < 5000; ++n)
+    ids.push_back(random_id("agt"));
+  CHECK(std::is_sorted(ids.begin(), ids.end()));
+  CHECK(std::adjacent_find(ids.begin(), ids.end()) == ids.end());
+  // Concurrent callers never get the same stamp: 4 threads × 2000 ids, all distinct.
+  std::vector<std::vector<std::string>> per(4);
+  std::vector<std::thread> threads;
+  for (auto& v : per)
+    threads.emplace_back([&v] {
+      for (int n = 0; n < 2000; ++n)
+        v.push_back(random_id("k"));
+    });
+  for (auto& t : threads)
+    t.join();
+  std::set<std::string> stamps;
+  for (const auto& v : per) {
+    CHECK(std::is_sorted(v.begin(), v.end()));
+    for (const auto& id : v)
+      stamps.insert(id.substr(2, 13));
+  }
+  CHECK(stamps.size() == 8000);
 }
 
 TEST_CASE("base64url and hex round trip and reject garbage", "[crypto]") {

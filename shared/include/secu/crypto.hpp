@@ -45,7 +45,10 @@ class SecretBuffer {
 };
 
 std::string random_bytes(size_t n);
-// "agt_" + 26 lowercase base32 characters (128 random bits).
+// "agt_" + 26 lowercase base32 characters that sort in creation order: 13 for a strictly
+// increasing (milliseconds × 1024 + sequence) stamp, 13 for 65 random bits. Lists ordered by
+// (created_at, id) are then newest-first even within one millisecond, and inserts land at the
+// right edge of the id index instead of all over it.
 std::string random_id(std::string_view prefix);
 // `bytes` random bytes, base64url without padding.
 std::string random_token(size_t bytes = 32);

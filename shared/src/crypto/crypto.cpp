@@ -2,6 +2,9 @@
 
 #include <sodium.h>
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstring>
 
 namespace secu::crypto {
@@ -51,22 +54,45 @@ std::string random_bytes(size_t n) {
   return out;
 }
 
+namespace {
+
+// Base32 in ASCII order (digits before letters), so string order is numeric order.
+constexpr char kSortedBase32[] = "234567abcdefghijklmnopqrstuvwxyz";
+
+// 13 symbols = 65 bits, most significant first (the top bit is always 0 for a uint64_t).
+void append_base32(std::string& out, uint64_t v) {
+  for (int shift = 60; shift >= 0; shift -= 5)
+    out.push_back(kSortedBase32[(v >> shift) & 31]);
+}
+
+// Strictly increasing across threads: the wall clock in ms × 1024, or the last stamp + 1 when
+// the clock has not moved on (or stepped back).
+uint64_t next_id_stamp() {
+  static std::atomic<uint64_t> last{0};
+  const auto ms = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                            std::chrono::system_clock::now().time_since_epoch())
+                                            .count());
+  uint64_t prev = last.load(std::memory_order_relaxed);
+  uint64_t next;
+  do {
+    next = std::max(ms << 10, prev + 1);
+  } while (!last.compare_exchange_weak(prev, next, std::memory_order_relaxed));
+  return next;
+}
+
+}  // namespace
+
 std::string random_id(std::string_view prefix) {
-  static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
-  const std::string raw = random_bytes(17);  // 130 bits; 26 symbols of 5 bits use 128+
   std::string out(prefix);
+  out.reserve(prefix.size() + 27);
   out.push_back('_');
-  uint32_t buffer = 0;
-  int bits = 0;
-  size_t i = 0;
-  while (out.size() < prefix.size() + 1 + 26) {
-    if (bits < 5) {
-      buffer = (buffer << 8) | static_cast<unsigned char>(raw[i++]);
-      bits += 8;
-    }
-    out.push_back(kAlphabet[(buffer >> (bits - 5)) & 31]);
-    bits -= 5;
-  }
+  append_base32(out, next_id_stamp());
+  uint64_t rnd = 0;
+  randombytes_buf(&rnd, sizeof rnd);
+  // 13 random symbols: one from its own draw, twelve from 60 bits of a 64-bit draw.
+  out.push_back(kSortedBase32[randombytes_uniform(32)]);
+  for (int shift = 55; shift >= 0; shift -= 5)
+    out.push_back(kSortedBase32[(rnd >> shift) & 31]);
   return out;
 }
 
