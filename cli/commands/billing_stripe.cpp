@@ -128,7 +128,7 @@ void add_billing_stripe_commands(CLI::App* billing, Deps& d, RunState& rs) {
   });
   auto gid = std::make_shared<std::string>();
   auto* iget = invoices->add_subcommand("get", "One invoice by its Secu id (sinv_…)");
-  iget->add_option("id", *gid, "invoice id")->required();
+  iget->add_option("invoice_id", *gid, "Secu invoice id (sinv_…)")->required();
   iget->callback([gid, &d, &rs] {
     rs.run = [gid, &d] {
       return call_and_print(d, "GET", "/v1/billing/stripe/invoices/" + *gid, nullptr,

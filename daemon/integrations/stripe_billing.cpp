@@ -17,6 +17,9 @@ namespace {
 // requests for the same period from sending the same idempotency key concurrently (Stripe
 // answers the second with 409 idempotency_key_in_use).
 std::mutex g_invoice_mu;
+// Likewise for customers: two concurrent first calls for one org would make two Stripe
+// customers (one of them never used).
+std::mutex g_customer_mu;
 
 Result<std::string> id_of(const nlohmann::json& obj, std::string_view prefix) {
   auto it = obj.find("id");
@@ -113,7 +116,10 @@ class InvoiceRun {
         SECU_TRY(inv, m_stripe.get(path));
       }
       if (!resuming || inv.value("status", "") == "draft") {
-        SECU_TRY(inv, m_stripe.post(path + "/finalize", nlohmann::json::object(),
+        // The draft was made with auto_advance=false so Stripe would not finalize it behind our
+        // back; once final, Stripe takes over collection (emails a send_invoice invoice, charges
+        // a charge_automatically one).
+        SECU_TRY(inv, m_stripe.post(path + "/finalize", {{"auto_advance", true}},
                                     bs::idempotency_key(m_row, bs::Step::kFinalize)));
       }
       take_invoice_state(m_row, inv);
@@ -152,6 +158,7 @@ class InvoiceRun {
 
 Result<nlohmann::json> create_customer(store::Store& store, const StripeClient& stripe,
                                        const CustomerRequest& req, const audit::Entry& base) {
+  std::lock_guard lock(g_customer_mu);
   std::optional<store::BillingSettingsRow> settings;
   std::optional<std::string> email = req.email;
   std::string name = req.name.value_or("");

@@ -153,14 +153,9 @@ Result<StripeClient> StripeClient::from_config(const Config& c) {
   s.api_base = c.stripe_api_base;
   s.secret_key_file = c.stripe_secret_key_file;
   s.timeout_s = c.stripe_timeout_s;
-  if (s.secret_key_file.empty()) {
-    const char* e = std::getenv(kStripeSecretKeyEnv);
-    if (!e || !*e) {
-      return Error::make(ErrorKind::kInvalid, "stripe_not_configured",
-                         "Stripe is not configured (--stripe-secret-key-file or " +
-                             std::string(kStripeSecretKeyEnv) + ")");
-    }
-  }
+  // Checked now, before the caller writes anything: a missing or unreadable key is a 400 with
+  // nothing written, not a half-made invoice. (send() reads it again: it may rotate.)
+  if (auto key = secret_key(s); !key.ok()) return key.take_error();
   auto origin = gateway::detail::parse_base_url(s.api_base);
   if (!origin.ok()) {
     return Error::make(ErrorKind::kInvalid, "stripe_misconfigured",

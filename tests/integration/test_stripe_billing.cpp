@@ -115,6 +115,16 @@ TEST_CASE("stripe: not configured answers 400 stripe_not_configured, nothing wri
   auto l = admin(s, "GET", "/v1/billing/stripe/invoices?org_id=" + org);
   REQUIRE(l.status == 200);
   CHECK(l.json()["invoices"].empty());
+
+  // A key file that cannot be read is no configuration either (and the operator's log says so).
+  SecudOptions o;
+  o.args = {"--stripe-secret-key-file", "/nonexistent/stripe.key"};
+  Secud s2(o);
+  const auto org2 = make_org(s2, "Unreadable");
+  auto r = post(s2, "/v1/billing/stripe/invoice", {{"org_id", org2}});
+  CHECK(r.status == 400);
+  CHECK(r.json()["error"]["code"] == "stripe_not_configured");
+  CHECK(count_rows(s2, "stripe_invoices") == 0);
 }
 
 TEST_CASE("stripe customer: created with Stripe's conventions, then answered as already set",
@@ -289,6 +299,20 @@ TEST_CASE("stripe invoice: fees plus retainer, finalized once, repeat answers th
   make_fees(s, up, org, 3);
   make_fees(s, up, other, 2);  // another tenant's fees never reach this invoice
   set_retainer(s, org, 49.99);
+  // Stripe billing switched off, or a currency the USD fees cannot be billed in: refused.
+  REQUIRE(post(s, "/v1/billing/settings", {{"org_id", org}, {"stripe_enabled", false}}).status ==
+          200);
+  auto off = post(s, "/v1/billing/stripe/invoice", {{"org_id", org}, {"from", from}, {"to", to}});
+  CHECK(off.status == 400);
+  CHECK(off.json()["error"]["code"] == "stripe_disabled");
+  REQUIRE(post(s, "/v1/billing/settings",
+               {{"org_id", org}, {"stripe_enabled", true}, {"currency", "eur"}})
+              .status == 200);
+  auto eur = post(s, "/v1/billing/stripe/invoice", {{"org_id", org}, {"from", from}, {"to", to}});
+  CHECK(eur.status == 400);
+  CHECK(eur.json()["error"]["code"] == "currency_not_supported");
+  REQUIRE(post(s, "/v1/billing/settings", {{"org_id", org}, {"currency", "usd"}}).status == 200);
+  CHECK(count_rows(s, "stripe_invoices") == 0);
   const auto audits_before = count_rows(s, "audit_log");
 
   auto r = post(s, "/v1/billing/stripe/invoice", {{"org_id", org}, {"from", from}, {"to", to}});
@@ -323,6 +347,7 @@ TEST_CASE("stripe invoice: fees plus retainer, finalized once, repeat answers th
   CHECK(at_stripe[0]["collection_method"] == "send_invoice");
   CHECK(at_stripe[0]["days_until_due"] == 30);
   CHECK(at_stripe[0]["metadata"]["org_id"] == org);
+  CHECK(at_stripe[0]["auto_advance"] == true);  // Stripe collects once it is final
   REQUIRE(at_stripe[0]["lines"]["data"].size() == 2);
   // Every POST had its own idempotency key and the pinned version.
   std::set<std::string> keys;
