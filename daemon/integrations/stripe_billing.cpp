@@ -1,5 +1,6 @@
 #include "integrations/stripe_billing.hpp"
 
+#include <cstdlib>
 #include <mutex>
 
 #include "secu/clock.hpp"
@@ -28,6 +29,16 @@ Result<std::string> id_of(const nlohmann::json& obj, std::string_view prefix) {
                        "Stripe's answer has no " + std::string(prefix) + "… id");
   }
   return it->get<std::string>();
+}
+
+// Stripe answered with an error (so it made nothing), and repeating the same request would not
+// help: any 4xx but 409 (a concurrent request with the same key) and 429 (try later).
+bool refused_outright(const Error& e) {
+  if (e.code != "stripe_error") return false;
+  auto it = e.extra.find("stripe_status");
+  if (it == e.extra.end()) return false;
+  const int status = std::atoi(it->second.c_str());
+  return status >= 400 && status < 500 && status != 409 && status != 429;
 }
 
 int64_t seconds(int64_t ms) {
@@ -217,7 +228,20 @@ Result<nlohmann::json> create_invoice(store::Store& store, const StripeClient& s
   InvoiceRun run(store, stripe, base, begun.row);
   if (!begun.existed || resuming) {
     if (resuming) log::info("resuming stripe invoice", {{"invoice_id", begun.row.id}});
-    SECU_TRY_VOID(run.run(resuming));
+    if (auto st = run.run(resuming); !st.ok()) {
+      Error e = st.take_error();
+      if (refused_outright(e) && bs::untouched(run.row())) {
+        auto abandoned = store.write([&](store::WriteTx& tx) -> Status {
+          SECU_TRY(bool gone, bs::abandon(tx, run.row().id, e, base));
+          (void)gone;
+          return {};
+        });
+        if (!abandoned.ok()) {
+          log::warn("stripe invoice not abandoned", {{"invoice_id", run.row().id}});
+        }
+      }
+      return e;
+    }
   }
   auto j = bs::invoice_json(run.row());
   j["already_exists"] = begun.existed;

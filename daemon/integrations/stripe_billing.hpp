@@ -5,7 +5,9 @@
 // step is recorded on it once Stripe answered; every call carries an idempotency key derived
 // from the row. So after a crash anywhere, asking again finds the row and repeats only what is
 // not recorded, and a step Stripe did but Secu did not record is answered from Stripe's
-// idempotency cache (the same object, not a second one). Invoices are made one at a time per
+// idempotency cache (the same object, not a second one). A row Stripe refused outright before
+// anything was made (a 4xx on the first call) is abandoned instead, so a fixed configuration
+// (say, a new customer) is not pinned to that refusal. Invoices are made one at a time per
 // process (a mutex), so two concurrent requests for one period never race on the same keys.
 #pragma once
 

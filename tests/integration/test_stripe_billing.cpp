@@ -431,7 +431,8 @@ TEST_CASE("stripe errors surface as 502 with Stripe's code and message, never th
   const auto [from, to] = this_month();
   const json body = {{"org_id", org}, {"from", from}, {"to", to}};
 
-  // A card error on the second invoice item: 502, Stripe's fields, the row kept half-made.
+  // A card error on the first call: 502 with Stripe's fields. Stripe made nothing, so the
+  // record is abandoned and asking again makes the invoice afresh.
   stripe.fail_next("POST", "/v1/invoiceitems", 402,
                    {{"type", "card_error"},
                     {"code", "card_declined"},
@@ -445,12 +446,25 @@ TEST_CASE("stripe errors surface as 502 with Stripe's code and message, never th
   CHECK(e["stripe_code"] == "card_declined");
   CHECK(e["stripe_status"] == "402");
   CHECK(e["stripe_type"] == "card_error");
+  CHECK(e["stripe_decline_code"] == "generic_decline");
   CHECK(e["message"].get<std::string>().find("Your card was declined.") != std::string::npos);
+  CHECK(admin(s, "GET", "/v1/billing/stripe/invoices?org_id=" + org).json()["invoices"].empty());
+
+  // A refusal after the items were made (400 on the invoice): the row stays half-made...
+  stripe.fail_next("POST", "/v1/invoices", 400,
+                   {{"type", "invalid_request_error"},
+                    {"code", "invoice_no_customer_line_items"},
+                    {"message", "Nothing to invoice for customer"}});
+  auto half = post(s, "/v1/billing/stripe/invoice", body);
+  INFO(half.body);
+  REQUIRE(half.status == 502);
+  CHECK(half.json()["error"]["stripe_status"] == "400");
+  CHECK(half.json()["error"]["stripe_code"] == "invoice_no_customer_line_items");
   auto listed = admin(s, "GET", "/v1/billing/stripe/invoices?org_id=" + org).json()["invoices"];
   REQUIRE(listed.size() == 1);
   CHECK(listed[0]["status"] == "pending");
   CHECK(stripe_invoices(stripe, cus).empty());
-  // Asked again it resumes: one invoice, the right total.
+  // ...and asked again it resumes: one invoice, the items made once, the right total.
   auto resumed = post(s, "/v1/billing/stripe/invoice", body);
   INFO(resumed.body);
   REQUIRE(resumed.status == 200);
@@ -459,16 +473,36 @@ TEST_CASE("stripe errors surface as 502 with Stripe's code and message, never th
   auto at_stripe = stripe_invoices(stripe, cus);
   REQUIRE(at_stripe.size() == 1);
   CHECK(at_stripe[0]["total"] == 1001);  // 1.25 ¢ → 1 ¢, plus 10.00
+  CHECK(stripe.get("/v1/invoiceitems?customer=" + cus)["data"].size() == 2);
 
   // Stripe's 404 (the customer was deleted on Stripe's side).
   const auto org2 = make_org(s, "Gone");
   const auto cus2 = make_customer(s, org2);
   set_retainer(s, org2, 5);
   stripe.del("/v1/customers/" + cus2);
-  auto gone = post(s, "/v1/billing/stripe/invoice", {{"org_id", org2}, {"from", from}, {"to", to}});
+  const json body2 = {{"org_id", org2}, {"from", from}, {"to", to}};
+  auto gone = post(s, "/v1/billing/stripe/invoice", body2);
   REQUIRE(gone.status == 502);
   CHECK(gone.json()["error"]["stripe_code"] == "resource_missing");
   CHECK(gone.json()["error"]["stripe_status"] == "404");
+  // Stripe made nothing: the record is abandoned (audited), so a fixed setting takes effect.
+  CHECK(admin(s, "GET", "/v1/billing/stripe/invoices?org_id=" + org2).json()["invoices"].empty());
+  CHECK(audit_actions(s, org2, "billing.stripe.invoice.abandon") == 1);
+  auto fresh = http(stripe.url(), "POST", "/v1/customers", "email=new%40gone.test",
+                    {{"Authorization", std::string("Bearer ") + StripeServer::kSecretKey}},
+                    "application/x-www-form-urlencoded");
+  REQUIRE(fresh.status == 200);
+  const auto cus3 = fresh.json()["id"].get<std::string>();
+  REQUIRE(
+      post(s, "/v1/billing/settings", {{"org_id", org2}, {"stripe_customer_id", cus3}}).status ==
+      200);
+  auto fixed = post(s, "/v1/billing/stripe/invoice", body2);
+  INFO(fixed.body);
+  REQUIRE(fixed.status == 200);
+  CHECK(fixed.json()["stripe_customer_id"] == cus3);
+  CHECK(fixed.json()["already_exists"] == false);
+  REQUIRE(stripe_invoices(stripe, cus3).size() == 1);
+  CHECK(stripe_invoices(stripe, cus3)[0]["total"] == 500);
 
   // A key Stripe refuses (401): its message quotes the key, ours masks it.
   TempDir dir;

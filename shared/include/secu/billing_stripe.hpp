@@ -76,6 +76,17 @@ std::string idempotency_key(const store::StripeInvoiceRow& row, Step s);
 Status record_step(store::WriteTx& tx, const store::StripeInvoiceRow& row, Step step,
                    const audit::Entry& base);
 
+// Whether Stripe holds nothing of the invoice yet (no item, no invoice recorded).
+bool untouched(const store::StripeInvoiceRow& row);
+// Deletes a row that is still untouched after Stripe refused its first call outright (an error
+// answer, not a timeout: nothing was made), audited as billing.stripe.invoice.abandon with
+// Stripe's code. Without this, a refusal that Stripe caches under the idempotency key (e.g. a
+// customer deleted on Stripe's side) would pin the period to that failure; abandoned, the next
+// request starts afresh from the current settings with new keys. False (nothing written) when
+// the row is gone or no longer untouched.
+Result<bool> abandon(store::WriteTx& tx, const std::string& invoice_id, const Error& why,
+                     const audit::Entry& base);
+
 // StripeInvoice (org_id, period_start, period_end, stripe_invoice_id, created_at) plus id,
 // status, amount_due_usd (Stripe's once finalized, Secu's total before), fees_usd,
 // fee_micros, retainer_usd, currency, collection_method, days_until_due?,

@@ -222,6 +222,29 @@ Status record_step(store::WriteTx& tx, const store::StripeInvoiceRow& row, Step 
   return {};
 }
 
+bool untouched(const store::StripeInvoiceRow& r) {
+  return r.status == "pending" && !r.fees_item_id && !r.retainer_item_id && !r.stripe_invoice_id;
+}
+
+Result<bool> abandon(store::WriteTx& tx, const std::string& invoice_id, const Error& why,
+                     const audit::Entry& base) {
+  SECU_TRY(auto row, store::get_stripe_invoice(tx.db, invoice_id));
+  if (!row || !untouched(*row)) return false;
+  SECU_TRY_VOID(store::delete_stripe_invoice(tx.db, invoice_id));
+  audit::Entry e = base;
+  e.org_id = row->org_id;
+  e.action = "billing.stripe.invoice.abandon";
+  e.target = row->id;
+  e.details = {{"period_start", format_rfc3339(row->period_start)},
+               {"period_end", format_rfc3339(row->period_end)},
+               {"error_code", why.code}};
+  for (const char* k : {"stripe_status", "stripe_code"}) {
+    if (auto it = why.extra.find(k); it != why.extra.end()) e.details[k] = it->second;
+  }
+  SECU_TRY_VOID(audit::append(tx, e));
+  return true;
+}
+
 nlohmann::json invoice_json(const store::StripeInvoiceRow& r) {
   const int64_t due_cents = r.amount_due_cents.value_or(r.total_cents);
   nlohmann::json j = {{"id", r.id},

@@ -76,6 +76,12 @@ Result<std::optional<StripeInvoiceRow>> get_stripe_invoice(Db& db, const std::st
   return one(q);
 }
 
+Status delete_stripe_invoice(Db& db, const std::string& id) {
+  SECU_TRY(auto q, db.query("DELETE FROM stripe_invoices WHERE id = ?1"));
+  q.bind(1, id);
+  return q.run();
+}
+
 Result<std::optional<StripeInvoiceRow>> find_stripe_invoice(Db& db, const std::string& org_id,
                                                             int64_t period_start,
                                                             int64_t period_end) {

@@ -41,6 +41,8 @@ Status insert_stripe_invoice(Db& db, const StripeInvoiceRow& r);
 // Writes every mutable field (item ids, invoice id, status, amounts, url, updated_at).
 Status update_stripe_invoice(Db& db, const StripeInvoiceRow& r);
 Result<std::optional<StripeInvoiceRow>> get_stripe_invoice(Db& db, const std::string& id);
+// Deletes the row; only for one that never reached Stripe (see billing::stripe::abandon).
+Status delete_stripe_invoice(Db& db, const std::string& id);
 // The org's row for exactly [period_start, period_end), if any.
 Result<std::optional<StripeInvoiceRow>> find_stripe_invoice(Db& db, const std::string& org_id,
                                                             int64_t period_start,
