@@ -47,7 +47,9 @@ const OptionSpec kOptions[] = {
     STR(stripe_secret_key_file,
         "file holding the Stripe secret key (sk_...); else the key itself in "
         "SECU_STRIPE_SECRET_KEY; neither = Stripe billing not configured"),
-    STR(stripe_api_base, "Stripe API origin (tests point it at a local Stripe-compatible server)"),
+    STR(stripe_api_base,
+        "Stripe API origin, default https://api.stripe.com (tests use a local Stripe-compatible "
+        "server)"),
     NUM(stripe_timeout_s, "seconds to wait for Stripe (connect, then each read; then 504)"),
 };
 
