@@ -666,6 +666,17 @@ TEST_CASE("stripe acceptance through secuctl: customer, invoice, same invoice ag
   REQUIRE(one.exit_code == 0);
   CHECK(json::parse(one.out)["stripe_invoice_id"] == in_id);
 
+  // A user acting on their own org need not name it.
+  const auto org3 = make_org(s, "Self serve");
+  const auto owner = make_user_token(s, org3, "owner", "owner@self.test");
+  auto self = secuctl({"--addr", s.url(), "--token", owner, "-q", "billing", "customer", "create"});
+  INFO(self.err);
+  REQUIRE(self.exit_code == 0);
+  CHECK(self.out.rfind("cus_", 0) == 0);
+  auto mine = secuctl({"--addr", s.url(), "--token", owner, "-o", "json", "billing", "invoices"});
+  REQUIRE(mine.exit_code == 0);
+  CHECK(json::parse(mine.out)["invoices"].empty());
+
   // Errors: not configured is exit 1 with the server's code on stderr.
   Secud bare;
   const auto org2 = make_org(bare, "Bare");
