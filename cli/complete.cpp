@@ -47,6 +47,7 @@ std::optional<IdSource> id_source(const std::string& name) {
   if (name == "vendor_id" || name == "--vendor") return IdSource{"/v1/vendors", "vendors"};
   if (name == "key_id") return IdSource{"/v1/keys", "keys"};
   if (name == "approval_id") return IdSource{"/v1/approvals?status=pending", "approvals"};
+  if (name == "invoice_id") return IdSource{"/v1/billing/stripe/invoices", "invoices"};
   if (name == "--org" || name == "org_id") return IdSource{"/v1/orgs", "orgs"};
   return std::nullopt;
 }

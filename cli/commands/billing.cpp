@@ -1,4 +1,4 @@
-// secuctl billing summary|events|settings get|settings set.
+// secuctl billing summary|events|settings get|settings set (Stripe verbs: billing_stripe.cpp).
 #include "commands/render.hpp"
 
 namespace secu::cli {
@@ -156,6 +156,8 @@ void add_billing_commands(CLI::App& app, Deps& d, RunState& rs) {
   sset->add_option("--stripe-enabled", o->stripe_enabled, "invoice through Stripe (true/false)");
   calls(sset, {"POST /v1/billing/settings"});
   sset->callback([o, &d, &rs] { rs.run = [o, &d] { return settings_set_run(*o, d); }; });
+
+  add_billing_stripe_commands(billing, d, rs);
 }
 
 }  // namespace secu::cli

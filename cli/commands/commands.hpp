@@ -25,6 +25,8 @@ void add_vendors_commands(CLI::App& app, Deps& d, RunState& rs);
 void add_keys_commands(CLI::App& app, Deps& d, RunState& rs);
 void add_approvals_commands(CLI::App& app, Deps& d, RunState& rs);
 void add_billing_commands(CLI::App& app, Deps& d, RunState& rs);
+// billing customer | invoice | invoices (Stripe), under the billing command.
+void add_billing_stripe_commands(CLI::App* billing, Deps& d, RunState& rs);
 void add_gateway_commands(CLI::App& app, Deps& d, RunState& rs);
 void add_audit_commands(CLI::App& app, Deps& d, RunState& rs);
 void add_contexts_commands(CLI::App& app, Deps& d, RunState& rs);

@@ -44,6 +44,13 @@ const OptionSpec kOptions[] = {
     STR(fee_mode, "default platform fee: take_rate or per_action (orgs may override)"),
     NUM(take_rate_bps, "default take rate, basis points of the metered cost (0-10000)"),
     STR(fee_per_action_usd, "default flat fee per allowed action, USD (per_action mode)"),
+    STR(stripe_secret_key_file,
+        "file holding the Stripe secret key (sk_...); else the key itself in "
+        "SECU_STRIPE_SECRET_KEY; neither = Stripe billing not configured"),
+    STR(stripe_api_base,
+        "Stripe API origin, default https://api.stripe.com (tests use a local Stripe-compatible "
+        "server)"),
+    NUM(stripe_timeout_s, "seconds to wait for Stripe (connect, then each read; then 504)"),
 };
 
 #undef STR
@@ -205,6 +212,10 @@ Status validate(const Config& c) {
   if (c.upstream_connect_timeout_ms < 1 || c.upstream_read_timeout_s < 1)
     return Error::invalid("upstream timeouts must be positive", "upstream_read_timeout_s");
   if (auto fees = fee_defaults(c); !fees.ok()) return fees.take_error();
+  if (c.stripe_timeout_s < 1 || c.stripe_timeout_s > 600)
+    return Error::invalid("stripe_timeout_s must be 1..600", "stripe_timeout_s");
+  if (c.stripe_api_base.rfind("http://", 0) != 0 && c.stripe_api_base.rfind("https://", 0) != 0)
+    return Error::invalid("stripe_api_base must be an http(s) URL", "stripe_api_base");
   return {};
 }
 

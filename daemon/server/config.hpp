@@ -54,6 +54,10 @@ struct Config {
   std::string fee_mode = "take_rate";    // take_rate | per_action; orgs may override
   int64_t take_rate_bps = 0;             // 0..10,000
   std::string fee_per_action_usd = "0";  // decimal USD
+  // Stripe (billing). No key file and no SECU_STRIPE_SECRET_KEY = Stripe not configured.
+  std::string stripe_secret_key_file;
+  std::string stripe_api_base = "https://api.stripe.com";
+  int64_t stripe_timeout_s = 30;
 
   std::string host() const;
   int port() const;

@@ -97,6 +97,7 @@ RouteTable build_route_table() {
   register_gateway_routes(t);
   register_approval_routes(t);
   register_billing_routes(t);
+  register_stripe_routes(t);
   register_audit_routes(t);
   return t;
 }

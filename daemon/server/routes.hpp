@@ -56,6 +56,7 @@ void register_key_routes(RouteTable& t);
 void register_gateway_routes(RouteTable& t);
 void register_approval_routes(RouteTable& t);
 void register_billing_routes(RouteTable& t);
+void register_stripe_routes(RouteTable& t);
 void register_audit_routes(RouteTable& t);
 
 // The full table of the daemon.

@@ -143,4 +143,68 @@ std::string first_url(const std::string& text) {
   return text.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
 }
 
+// ---- StripeServer ----
+
+StripeServer::StripeServer() : m_peer(std::make_unique<NodePeer>("stripe-server.js")) {}
+
+StripeServer::~StripeServer() = default;
+
+int StripeServer::port() const {
+  return m_peer->port();
+}
+
+std::string StripeServer::url() const {
+  return "http://127.0.0.1:" + std::to_string(port());
+}
+
+nlohmann::json StripeServer::get(const std::string& path) const {
+  auto r = http(url(), "GET", path, {}, {{"Authorization", std::string("Bearer ") + kSecretKey}});
+  return nlohmann::json::parse(r.body, nullptr, false);
+}
+
+nlohmann::json StripeServer::del(const std::string& path) const {
+  auto r =
+      http(url(), "DELETE", path, {}, {{"Authorization", std::string("Bearer ") + kSecretKey}});
+  return nlohmann::json::parse(r.body, nullptr, false);
+}
+
+std::vector<nlohmann::json> StripeServer::requests() const {
+  auto r = http(url(), "GET", "/__control/requests");
+  auto j = nlohmann::json::parse(r.body, nullptr, false);
+  std::vector<nlohmann::json> out;
+  if (j.is_array())
+    for (auto& e : j)
+      out.push_back(e);
+  return out;
+}
+
+void StripeServer::fail_next(const std::string& method, const std::string& path, int status,
+                             const nlohmann::json& error, int times) const {
+  http(url(), "POST", "/__control/fail",
+       nlohmann::json{{"method", method},
+                      {"path", path},
+                      {"status", status},
+                      {"error", error},
+                      {"times", times}}
+           .dump());
+}
+
+void StripeServer::hold(const std::string& method, const std::string& path) const {
+  http(url(), "POST", "/__control/hold", nlohmann::json{{"method", method}, {"path", path}}.dump());
+}
+
+bool StripeServer::wait_held(int n, std::chrono::milliseconds timeout) const {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto j = nlohmann::json::parse(http(url(), "GET", "/__control/held").body, nullptr, false);
+    if (j.is_object() && j.value("held", 0) >= n) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+void StripeServer::release() const {
+  http(url(), "POST", "/__control/release", "{}");
+}
+
 }  // namespace secu::test

@@ -64,4 +64,36 @@ class SmtpSink {
 // The first http(s)://… URL in `text` (up to whitespace), or "".
 std::string first_url(const std::string& text);
 
+// The Stripe-compatible server (tests/peers/stripe-server.js): stripe-stateful-mock (customers,
+// Bearer sk_test_ auth, idempotency replay) plus invoice items, invoices and finalize in
+// Stripe's shapes, and test controls (request log, injected errors, held answers).
+class StripeServer {
+ public:
+  // The secret key the server accepts (any sk_test_… works; this is the one tests configure).
+  static constexpr const char* kSecretKey = "sk_test_secu4242424242SECRETkey";
+
+  StripeServer();
+  ~StripeServer();
+  int port() const;
+  std::string url() const;  // http://127.0.0.1:PORT (secud's --stripe-api-base)
+
+  // Calls the Stripe API as a Stripe client would (kSecretKey), for checks from the test.
+  nlohmann::json get(const std::string& path) const;
+  nlohmann::json del(const std::string& path) const;
+  // Every /v1 request received so far: {method, path, authorization, stripe_version,
+  // idempotency_key, content_type, body (raw form), replayed}.
+  std::vector<nlohmann::json> requests() const;
+  // The next `times` METHOD PATH requests answer `status` with {"error": error}, doing nothing.
+  void fail_next(const std::string& method, const std::string& path, int status,
+                 const nlohmann::json& error, int times = 1) const;
+  // The next METHOD PATH request is carried out but its answer held until release().
+  void hold(const std::string& method, const std::string& path) const;
+  // Waits until `n` answers are held; false on timeout.
+  bool wait_held(int n, std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
+  void release() const;
+
+ private:
+  std::unique_ptr<NodePeer> m_peer;
+};
+
 }  // namespace secu::test

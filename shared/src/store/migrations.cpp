@@ -309,6 +309,41 @@ CREATE TABLE billing_settings (
   updated_at              BIGINT NOT NULL
 );
 )sql"},
+    {50, "stripe_invoices",
+     R"sql(
+-- Secu's own record of every Stripe invoice it makes: one row per (org, period), written
+-- BEFORE the first Stripe call (status 'pending') and completed after the invoice is finalized
+-- (status = Stripe's: open, paid, ...). The unique key is what makes "ask again" answer the
+-- same invoice and a crash resume the half-made one (with the same idempotency keys, which are
+-- derived from id) instead of making a second. The *_item_id / stripe_invoice_id columns record
+-- each Stripe step as it succeeds, so a resume skips what is done.
+CREATE TABLE stripe_invoices (
+  id                 TEXT PRIMARY KEY,
+  org_id             TEXT NOT NULL REFERENCES orgs (id),
+  period_start       BIGINT NOT NULL,
+  period_end         BIGINT NOT NULL,
+  stripe_customer_id TEXT NOT NULL,
+  currency           TEXT NOT NULL,
+  collection_method  TEXT NOT NULL,
+  days_until_due     INTEGER,
+  fee_micros         BIGINT NOT NULL,
+  fee_cents          BIGINT NOT NULL,
+  retainer_cents     BIGINT NOT NULL,
+  total_cents        BIGINT NOT NULL,
+  fees_item_id       TEXT,
+  retainer_item_id   TEXT,
+  stripe_invoice_id  TEXT,
+  status             TEXT NOT NULL,
+  amount_due_cents   BIGINT,
+  number             TEXT,
+  hosted_invoice_url TEXT,
+  created_at         BIGINT NOT NULL,
+  updated_at         BIGINT NOT NULL,
+  UNIQUE (org_id, period_start, period_end)
+);
+CREATE INDEX stripe_invoices_org_created ON stripe_invoices (org_id, created_at, id);
+CREATE INDEX stripe_invoices_created ON stripe_invoices (created_at, id);
+)sql"},
 };
 
 std::vector<Migration> sorted() {
