@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cstddef>
 #include <cstring>
 
 namespace secu::daemon {
