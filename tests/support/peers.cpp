@@ -134,6 +134,37 @@ std::vector<nlohmann::json> SmtpSink::wait_for(size_t n, std::chrono::millisecon
   }
 }
 
+OidcPeer::OidcPeer() : m_peer(std::make_unique<NodePeer>("oidc-provider.js")) {}
+OidcPeer::~OidcPeer() = default;
+
+int OidcPeer::port() const {
+  return m_peer->port();
+}
+
+std::string OidcPeer::issuer() const {
+  return "http://127.0.0.1:" + std::to_string(port());
+}
+
+void OidcPeer::setup(const std::string& redirect_uri, bool email_in_id_token) {
+  const nlohmann::json body = {{"redirect_uri", redirect_uri},
+                               {"client_secret", kOidcClientSecret},
+                               {"email_in_id_token", email_in_id_token}};
+  const auto r = http(issuer(), "POST", "/__test/setup", body.dump());
+  if (r.status != 200) {
+    throw std::runtime_error("oidc-provider setup failed: " + r.body + "\n" + m_peer->err());
+  }
+}
+
+void OidcPeer::next_id_token(const std::string& mode) {
+  const auto r =
+      http(issuer(), "POST", "/__test/next-id-token", nlohmann::json{{"mode", mode}}.dump());
+  if (r.status != 200) throw std::runtime_error("oidc-provider switch failed: " + r.body);
+}
+
+void OidcPeer::stop() {
+  m_peer->stop();
+}
+
 std::string first_url(const std::string& text) {
   auto pos = text.find("http://");
   const auto s = text.find("https://");

@@ -309,6 +309,23 @@ CREATE TABLE billing_settings (
   updated_at              BIGINT NOT NULL
 );
 )sql"},
+    {70, "oidc_states",
+     R"sql(
+-- OIDC sign-in attempts between /v1/auth/oidc/start and the callback. Only keyed hashes of the
+-- state and the nonce are kept; the PKCE code_verifier is sealed (bound to the state hash).
+-- Single use (used_at), 10-minute expiry.
+CREATE TABLE oidc_states (
+  state_hash      TEXT PRIMARY KEY,
+  nonce_hash      TEXT NOT NULL,
+  verifier_sealed TEXT NOT NULL,
+  redirect_uri    TEXT NOT NULL,
+  redirect_url    TEXT,
+  created_at      BIGINT NOT NULL,
+  expires_at      BIGINT NOT NULL,
+  used_at         BIGINT
+);
+CREATE INDEX oidc_states_expires ON oidc_states (expires_at);
+)sql"},
 };
 
 std::vector<Migration> sorted() {
