@@ -112,6 +112,7 @@ struct DiscoveryEntry {
 struct JwksEntry {
   nlohmann::json keys;
   int64_t fetched_at = 0;
+  int64_t refreshed_at = 0;  // the last fetch asked for by an unknown kid
 };
 
 // The process's caches (see the header).
@@ -209,16 +210,15 @@ Result<nlohmann::json> jwks(const Discovery& d, bool refresh) {
     if (auto it = c.jwks.find(d.jwks_uri); it != c.jwks.end()) cached = it->second;
   }
   if (cached) {
-    const int64_t age = now - cached->fetched_at;
-    if (!refresh && age < kJwksTtlMs) return cached->keys;
-    if (refresh && age < kJwksMinRefetchMs) return cached->keys;
+    if (!refresh && now - cached->fetched_at < kJwksTtlMs) return cached->keys;
+    if (refresh && now - cached->refreshed_at < kJwksMinRefetchMs) return cached->keys;
   }
   SECU_TRY(auto f, get(d.jwks_uri, {}));
   if (f.status != 200) return unavailable("the JWKS answered HTTP " + std::to_string(f.status));
   SECU_TRY(auto j, json_of(f, "the JWKS"));
   if (!j.contains("keys") || !j["keys"].is_array()) return unavailable("the JWKS has no keys");
   std::lock_guard lk(c.mu);
-  c.jwks[d.jwks_uri] = {j, now};
+  c.jwks[d.jwks_uri] = {j, now, refresh ? now : (cached ? cached->refreshed_at : 0)};
   return j;
 }
 

@@ -336,6 +336,19 @@ TEST_CASE("oidc refuses defective ID tokens: bad nonce, expired, unknown key, wr
   }
 }
 
+TEST_CASE("oidc follows a key rotation: an unknown kid fetches the JWKS again", "[auth][oidc]") {
+  NEEDS_NODE_PEERS();
+  Sso sso;
+  REQUIRE(sso.sign_in("kim@example.com").status == 200);  // the JWKS (es-1, rs-1) is cached
+  sso.idp.next_id_token("rotated_key");                   // es-2 published and used
+  auto r = sso.sign_in("kim@example.com");
+  INFO(r.body);
+  CHECK(r.status == 200);
+  // A kid that stays unknown after the refetch is refused (and not fetched again at once).
+  sso.idp.next_id_token("unknown_key");
+  check_refused(sso.sign_in("kim@example.com"), 401, "invalid_id_token", "does not publish");
+}
+
 TEST_CASE("oidc refuses a disallowed domain and an unverified email", "[auth][oidc]") {
   NEEDS_NODE_PEERS();
   Sso sso({.extra = {{"oidc_allowed_domains", "corp.example, @Other.Example"},

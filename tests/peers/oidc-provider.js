@@ -26,9 +26,11 @@
 // defect is wrong):
 //
 //   POST /__test/next-id-token {"mode": "bad_nonce" | "expired" | "wrong_aud" |
-//                               "unknown_key" | "alg_none" | "hs256"}
+//                               "unknown_key" | "alg_none" | "hs256" | "rotated_key"}
 //
-// unknown_key signs with a fresh ES256 key whose kid the JWKS does not publish.
+// unknown_key signs with a fresh ES256 key whose kid the JWKS does not publish. rotated_key is
+// a key rotation, which is no defect: from the switch on, the JWKS also publishes a new ES256
+// key (kid es-2), and the next ID token is signed with it.
 "use strict";
 
 const http = require("http");
@@ -50,6 +52,13 @@ function makeKey(kind, kid) {
 const esKey = makeKey("ES256", "es-1");
 const rsKey = makeKey("RS256", "rs-1");
 const rogueKey = makeKey("ES256", "rogue-1"); // never published
+const rotatedKey = makeKey("ES256", "es-2"); // published once rotated_key is switched on
+let rotated = false;
+
+function publicJwk(key) {
+  const { d, p, q, dp, dq, qi, ...pub } = key.jwk; // eslint-disable-line no-unused-vars
+  return pub;
+}
 
 const b64u = (buf) => Buffer.from(buf).toString("base64url");
 
@@ -82,6 +91,8 @@ function tamper(idToken, mode) {
     case "wrong_aud":
       payload.aud = "some-other-client";
       return signJwt(header, payload, own);
+    case "rotated_key":
+      return signJwt({ alg: "ES256", typ: "JWT", kid: rotatedKey.kid }, payload, rotatedKey);
     case "unknown_key":
       return signJwt({ alg: "ES256", typ: "JWT", kid: rogueKey.kid }, payload, rogueKey);
     case "alg_none":
@@ -150,6 +161,9 @@ async function setup(body, issuer) {
   // The test switch: rewrite the ID token of the next token response.
   provider.use(async (ctx, next) => {
     await next();
+    if (ctx.path === "/jwks" && rotated && ctx.body && Array.isArray(ctx.body.keys)) {
+      ctx.body = { keys: [...ctx.body.keys, publicJwk(rotatedKey)] };
+    }
     if (ctx.path === "/token" && nextMode && ctx.body && ctx.body.id_token) {
       const mode = nextMode;
       nextMode = null;
@@ -190,6 +204,7 @@ const server = http.createServer(async (req, res) => {
     if (req.url === "/__test/next-id-token" && req.method === "POST") {
       const body = await readJson(req);
       nextMode = body.mode || null;
+      if (nextMode === "rotated_key") rotated = true;
       return reply(res, 200, { mode: nextMode });
     }
     if (!providerHandler) return reply(res, 503, { error: "not set up (POST /__test/setup)" });

@@ -133,20 +133,19 @@ Result<Redeemed> complete_oidc_login(const Env& env, const OidcSettings& setting
                                      const OidcIdentity& who, const OidcPending& pending,
                                      const std::string& request_id) {
   const std::string email = json::normalize_email(who.email);
-  auto refuse = [](Error e) -> Result<Redeemed> { return e; };
   if (email.empty() || !json::is_valid_email(email)) {
-    return refuse(Error::make(ErrorKind::kForbidden, "sso_email_missing",
-                              "the identity provider did not give a valid email address"));
+    return Error::make(ErrorKind::kForbidden, "sso_email_missing",
+                       "the identity provider did not give a valid email address");
   }
   // Only an address the IdP has verified names a person; an unverified claim could be anyone's.
   if (who.email_verified != true) {
-    return refuse(Error::make(ErrorKind::kForbidden, "email_not_verified",
-                              "the identity provider has not verified this email address"));
+    return Error::make(ErrorKind::kForbidden, "email_not_verified",
+                       "the identity provider has not verified this email address");
   }
   if (!domain_allowed(settings, email)) {
-    return refuse(Error::make(
+    return Error::make(
         ErrorKind::kForbidden, "domain_not_allowed",
-        "the email domain " + domain_of(email) + " is not allowed to sign in with SSO"));
+        "the email domain " + domain_of(email) + " is not allowed to sign in with SSO");
   }
 
   Redeemed out;
@@ -203,7 +202,7 @@ Result<Redeemed> complete_oidc_login(const Env& env, const OidcSettings& setting
     }
     return append_audit(tx, e);
   }));
-  if (refused) return refuse(std::move(*refused));
+  if (refused) return std::move(*refused);
   out.location = callback_location(pending.redirect_url, env.redirect_allowlist, env.console_url,
                                    out.session.token);
   // A loopback redirect (secuctl login --sso) was admitted at start; callback_location only
