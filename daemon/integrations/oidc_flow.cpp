@@ -156,6 +156,8 @@ Result<std::string> oidc_start(const identity::Env& env, const OidcOptions& o,
                                const std::string& request_id) {
   auto run = [&]() -> Result<std::string> {
     if (!o.enabled()) return not_configured();
+    // The caller's input first: a bad redirect_url is a 400 whatever the IdP's state.
+    SECU_TRY_VOID(identity::check_oidc_redirect(env, redirect_url));
     SECU_TRY(auto d, oidc::discover(o.issuer));
     SECU_TRY(auto a, identity::begin_oidc_login(env, o.redirect_uri, redirect_url));
     using oidc::form_encode;

@@ -281,6 +281,18 @@ TEST_CASE("oidc callback with a wrong or replayed state issues no token", "[auth
                   "invalid_state");
     CHECK(sso.sessions() == 0);
     CHECK(sso.audited("auth.oidc.fail") == 2);
+    // Oversized parameters are refused before anything is looked up.
+    auto big = b.get(sso.callback_url() + "?code=c&state=" + std::string(300, 'A'));
+    CHECK(big.status == 400);
+    CHECK(big.json()["error"]["field"] == "state");
+  }
+  SECTION("no code") {
+    Browser b;
+    const std::string cb = sso.to_callback(b, "carol@example.com");
+    auto r = b.get(sso.callback_url() + "?state=" + query_param(cb, "state"));
+    check_refused(r, 400, "invalid_request");
+    CHECK(r.json()["error"]["field"] == "code");
+    CHECK(sso.sessions() == 0);
   }
   SECTION("replayed state") {
     Browser b;
@@ -379,6 +391,11 @@ TEST_CASE("oidc with the IdP down: start and callback answer 502 and issue no to
   SECTION("down before start") {
     Sso sso;
     sso.idp.stop();
+    // A bad redirect_url is still the caller's 400, whatever the IdP's state.
+    auto bad =
+        http(sso.s->url(), "GET", "/v1/auth/oidc/start?redirect_url=https%3A%2F%2Fevil.example");
+    CHECK(bad.status == 400);
+    CHECK(sso.audited("auth.oidc.fail") == 0);
     check_refused(http(sso.s->url(), "GET", "/v1/auth/oidc/start"), 502, "idp_unavailable");
     CHECK(sso.audited("auth.oidc.fail") == 1);
   }

@@ -70,12 +70,17 @@ bool is_loopback_redirect(std::string_view url) {
   return digits == rest.size() || rest[digits] == '/' || rest[digits] == '?';
 }
 
-Result<OidcAttempt> begin_oidc_login(const Env& env, const std::string& redirect_uri,
-                                     const std::optional<std::string>& redirect_url) {
+Status check_oidc_redirect(const Env& env, const std::optional<std::string>& redirect_url) {
   if (redirect_url && !is_loopback_redirect(*redirect_url) &&
       !redirect_allowed(*redirect_url, env.redirect_allowlist, env.console_url)) {
     return Error::invalid("redirect_url is not on the redirect allow-list", "redirect_url");
   }
+  return {};
+}
+
+Result<OidcAttempt> begin_oidc_login(const Env& env, const std::string& redirect_uri,
+                                     const std::optional<std::string>& redirect_url) {
+  SECU_TRY_VOID(check_oidc_redirect(env, redirect_url));
   OidcAttempt a;
   a.state = crypto::random_token(32);
   a.nonce = crypto::random_token(32);

@@ -48,6 +48,8 @@ struct OidcAttempt {
 
 // 400 when redirect_url is neither allow-listed (as for magic links) nor a loopback URL
 // (http://127.0.0.1:PORT/… or http://[::1]:PORT/…, RFC 8252 §7.3: what secuctl listens on).
+Status check_oidc_redirect(const Env& env, const std::optional<std::string>& redirect_url);
+// Checks redirect_url as above and stores a new attempt.
 Result<OidcAttempt> begin_oidc_login(const Env& env, const std::string& redirect_uri,
                                      const std::optional<std::string>& redirect_url);
 
