@@ -20,8 +20,12 @@ namespace secu::test {
 namespace fs = std::filesystem;
 
 std::string peers_dir() {
-  // This file is tests/support/peers.cpp; CMake compiles it by absolute path.
-  return (fs::path(__FILE__).parent_path().parent_path() / "peers").string();
+  // This file is tests/support/peers.cpp. With ccache's base_dir, __FILE__ is relative to the
+  // build dir (../../tests/support/peers.cpp), not to the working directory (ctest runs in
+  // <build>/tests): resolve it against the build dir, the grandparent of secud's path.
+  fs::path dir = fs::path(__FILE__).parent_path().parent_path() / "peers";
+  if (dir.is_relative()) dir = fs::path(SECUD_PATH).parent_path().parent_path() / dir;
+  return dir.lexically_normal().string();
 }
 
 bool node_peers_available() {
