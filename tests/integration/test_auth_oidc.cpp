@@ -157,7 +157,7 @@ TEST_CASE("oidc enabled: {enabled:false} unconfigured, {enabled, issuer} configu
   CHECK(r.body.find("secu-rs") == std::string::npos);
 }
 
-TEST_CASE("oidc start: 302 to the IdP with state, nonce and PKCE S256; no open redirect",
+TEST_CASE("oidc start: 302 to the IdP with state, nonce and PKCE S256 and no open redirect",
           "[auth][oidc]") {
   NEEDS_NODE_PEERS();
   Sso sso;
@@ -231,7 +231,7 @@ TEST_CASE("oidc sign-in creates a new user in the SSO org whose token answers /v
   CHECK(row_count(*sso.s, "users", "email = 'alice@example.com'") == 1);
 }
 
-TEST_CASE("oidc sign-in of an existing user keeps the user and role; RS256 with a client secret",
+TEST_CASE("oidc sign-in of an existing user keeps the user and role (RS256 with a client secret)",
           "[auth][oidc]") {
   NEEDS_NODE_PEERS();
   for (const std::string client : {"secu-rs", "secu-post"}) {

@@ -130,7 +130,7 @@ bool has(const std::string& s, const std::string& part) {
 
 }  // namespace
 
-TEST_CASE("oidc ID tokens: RS256 and ES256 from JWKs verify; claims come back", "[oidc]") {
+TEST_CASE("oidc ID tokens: RS256 and ES256 from JWKs verify and claims come back", "[oidc]") {
   for (const std::string alg : {"ES256", "RS256"}) {
     INFO(alg);
     const Key k = make_key(alg, "k1");
