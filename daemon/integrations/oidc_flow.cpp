@@ -170,8 +170,10 @@ Result<std::string> oidc_start(const identity::Env& env, const OidcOptions& o,
     return url;
   };
   auto r = run();
-  // A bad redirect_url is the caller's input error, not a failed sign-in: not audited.
-  if (!r.ok() && r.error().field.empty()) {
+  // A bad redirect_url is the caller's input error, not a failed sign-in, and a server without
+  // SSO has no org to audit to (nor should anonymous calls write to the platform's log): both
+  // are answered, not audited.
+  if (!r.ok() && r.error().field.empty() && o.enabled()) {
     identity::audit_oidc_failure(env, o.org_id, r.error(), request_id);
   }
   return r;
@@ -187,7 +189,7 @@ Result<identity::Redeemed> oidc_finish(const identity::Env& env, const OidcOptio
     return finish_consumed(env, o, cb, pending, request_id);
   };
   auto r = run();
-  if (!r.ok()) identity::audit_oidc_failure(env, o.org_id, r.error(), request_id);
+  if (!r.ok() && o.enabled()) identity::audit_oidc_failure(env, o.org_id, r.error(), request_id);
   return r;
 }
 

@@ -1,7 +1,8 @@
 // OIDC sign-in, start to finish: what /v1/auth/oidc/start and /callback call. Ties together
 // the network (oidc_client), the ID-token check (oidc_idtoken) and Secu's state
-// (secu/identity/oidc.hpp). Every failure is audited ("auth.oidc.fail" in the SSO org) before
-// it is returned, and no session exists unless every check passed.
+// (secu/identity/oidc.hpp). With SSO configured, every failed sign-in is audited
+// ("auth.oidc.fail" in the SSO org) before it is returned — but not a bad redirect_url at start
+// (the caller's input error) — and no session exists unless every check passed.
 // Thread-safety: every function may be called from any thread.
 #pragma once
 
