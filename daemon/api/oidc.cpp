@@ -39,8 +39,8 @@ void start(Ctx& ctx) {
   auto redirect_url = bounded_query(ctx, "redirect_url", 2048);
   if (redirect_url && redirect_url->empty()) redirect_url.reset();
   auto env = identity_env(ctx);
-  const auto location =
-      unwrap_identity(ctx, oidc_start(env, options(ctx, env), redirect_url, ctx.request_id()));
+  const auto location = unwrap_identity(
+      ctx, oidc_start(env, options(ctx, env), redirect_url, ctx.remote_addr(), ctx.request_id()));
   no_store(ctx);
   ctx.set_header("Location", location);
   ctx.reply_text(302, "", "text/plain");
@@ -53,7 +53,8 @@ void callback(Ctx& ctx) {
   cb.error = bounded_query(ctx, "error", 256).value_or("");
   cb.iss = bounded_query(ctx, "iss", 2048);
   auto env = identity_env(ctx);
-  auto done = unwrap_identity(ctx, oidc_finish(env, options(ctx, env), cb, ctx.request_id()));
+  auto done = unwrap_identity(
+      ctx, oidc_finish(env, options(ctx, env), cb, ctx.remote_addr(), ctx.request_id()));
   no_store(ctx);
   // The callback URL holds the (now spent) code and state: keep them out of Referer headers.
   ctx.set_header("Referrer-Policy", "no-referrer");

@@ -50,6 +50,13 @@ Result<std::optional<std::string>> client_secret(const OidcOptions& o) {
   return std::optional<std::string>(std::move(s));
 }
 
+// Failures are audited except where the log would gain nothing or could be flooded: a server
+// without SSO has no org to audit to (and anonymous calls must not write the platform's log),
+// and a 429 is the brake on a flood, which must not write an entry per request.
+bool worth_auditing(const OidcOptions& o, const Error& e) {
+  return o.enabled() && e.kind != ErrorKind::kRateLimited;
+}
+
 std::string str_of(const nlohmann::json& j, const char* key) {
   auto it = j.find(key);
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
@@ -153,13 +160,13 @@ OidcOptions oidc_options(const Config& cfg, const std::string& public_url) {
 
 Result<std::string> oidc_start(const identity::Env& env, const OidcOptions& o,
                                const std::optional<std::string>& redirect_url,
-                               const std::string& request_id) {
+                               const std::string& client_addr, const std::string& request_id) {
   auto run = [&]() -> Result<std::string> {
     if (!o.enabled()) return not_configured();
     // The caller's input first: a bad redirect_url is a 400 whatever the IdP's state.
     SECU_TRY_VOID(identity::check_oidc_redirect(env, redirect_url));
     SECU_TRY(auto d, oidc::discover(o.issuer));
-    SECU_TRY(auto a, identity::begin_oidc_login(env, o.redirect_uri, redirect_url));
+    SECU_TRY(auto a, identity::begin_oidc_login(env, o.redirect_uri, redirect_url, client_addr));
     using oidc::form_encode;
     std::string url = d.authorization_endpoint;
     url += url.find('?') == std::string::npos ? '?' : '&';
@@ -170,26 +177,27 @@ Result<std::string> oidc_start(const identity::Env& env, const OidcOptions& o,
     return url;
   };
   auto r = run();
-  // A bad redirect_url is the caller's input error, not a failed sign-in, and a server without
-  // SSO has no org to audit to (nor should anonymous calls write to the platform's log): both
-  // are answered, not audited.
-  if (!r.ok() && r.error().field.empty() && o.enabled()) {
+  // A bad redirect_url (field set) is the caller's input error, not a failed sign-in.
+  if (!r.ok() && r.error().field.empty() && worth_auditing(o, r.error())) {
     identity::audit_oidc_failure(env, o.org_id, r.error(), request_id);
   }
   return r;
 }
 
 Result<identity::Redeemed> oidc_finish(const identity::Env& env, const OidcOptions& o,
-                                       const OidcCallback& cb, const std::string& request_id) {
+                                       const OidcCallback& cb, const std::string& client_addr,
+                                       const std::string& request_id) {
   auto run = [&]() -> Result<identity::Redeemed> {
     if (!o.enabled()) return not_configured();
     // The state first, whatever else the callback says: it is spent either way, so a callback
     // cannot be replayed (and an error response ends the attempt).
-    SECU_TRY(auto pending, identity::consume_oidc_state(env, cb.state));
+    SECU_TRY(auto pending, identity::consume_oidc_state(env, cb.state, client_addr));
     return finish_consumed(env, o, cb, pending, request_id);
   };
   auto r = run();
-  if (!r.ok() && o.enabled()) identity::audit_oidc_failure(env, o.org_id, r.error(), request_id);
+  if (!r.ok() && worth_auditing(o, r.error())) {
+    identity::audit_oidc_failure(env, o.org_id, r.error(), request_id, client_addr);
+  }
   return r;
 }
 

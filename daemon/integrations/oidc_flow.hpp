@@ -36,7 +36,7 @@ OidcOptions oidc_options(const Config& cfg, const std::string& public_url);
 // redirect_url that is not allowed, 502 "idp_unavailable".
 Result<std::string> oidc_start(const identity::Env& env, const OidcOptions& o,
                                const std::optional<std::string>& redirect_url,
-                               const std::string& request_id);
+                               const std::string& client_addr, const std::string& request_id);
 
 // The query of the callback.
 struct OidcCallback {
@@ -49,6 +49,7 @@ struct OidcCallback {
 // "oidc_code_rejected" / "invalid_id_token", 403 (see identity::complete_oidc_login), 502
 // "idp_unavailable".
 Result<identity::Redeemed> oidc_finish(const identity::Env& env, const OidcOptions& o,
-                                       const OidcCallback& cb, const std::string& request_id);
+                                       const OidcCallback& cb, const std::string& client_addr,
+                                       const std::string& request_id);
 
 }  // namespace secu::daemon

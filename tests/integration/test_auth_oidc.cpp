@@ -376,6 +376,25 @@ TEST_CASE("oidc refuses a disallowed domain and an unverified email", "[auth][oi
   CHECK(sso.sign_in("frank@other.example").status == 200);
 }
 
+TEST_CASE("oidc failed callbacks count as failed logins of the address (429)", "[auth][oidc]") {
+  NEEDS_NODE_PEERS();
+  Sso sso({.extra = {{"login_max_attempts", 3}}});
+  for (int i = 0; i < 3; ++i) {
+    check_refused(http(sso.s->url(), "GET", "/v1/auth/oidc/callback?code=c&state=forged"), 400,
+                  "invalid_state");
+  }
+  auto r = http(sso.s->url(), "GET", "/v1/auth/oidc/callback?code=c&state=forged");
+  check_refused(r, 429, "too_many_attempts");
+  CHECK(!r.header("Retry-After").empty());
+  CHECK(sso.audited("auth.oidc.fail") == 3);  // the 429 itself writes nothing
+  // Starts have their own, looser limit (6 × login_max_attempts per window).
+  int started = 0;
+  while (started < 30 && http(sso.s->url(), "GET", "/v1/auth/oidc/start").status == 302)
+    ++started;
+  CHECK(started == 18);
+  CHECK(http(sso.s->url(), "GET", "/v1/auth/oidc/start").status == 429);
+}
+
 TEST_CASE("oidc refuses a user of another org", "[auth][oidc]") {
   NEEDS_NODE_PEERS();
   Sso sso;

@@ -79,8 +79,17 @@ Status check_oidc_redirect(const Env& env, const std::optional<std::string>& red
 }
 
 Result<OidcAttempt> begin_oidc_login(const Env& env, const std::string& redirect_uri,
-                                     const std::optional<std::string>& redirect_url) {
+                                     const std::optional<std::string>& redirect_url,
+                                     const std::string& client_addr) {
   SECU_TRY_VOID(check_oidc_redirect(env, redirect_url));
+  if (env.throttles) {
+    const int64_t now = now_ms();
+    auto& limiter = env.throttles->sso_start_by_addr;
+    const int64_t wait = limiter.retry_after_s(
+        client_addr, env.max_attempts * kOidcStartsPerAttempt, env.window_s * 1000, now);
+    if (wait > 0) return too_many(wait);
+    limiter.hit(client_addr, env.window_s * 1000, now);
+  }
   OidcAttempt a;
   a.state = crypto::random_token(32);
   a.nonce = crypto::random_token(32);
@@ -108,7 +117,9 @@ Result<OidcAttempt> begin_oidc_login(const Env& env, const std::string& redirect
   return a;
 }
 
-Result<OidcPending> consume_oidc_state(const Env& env, const std::string& state) {
+Result<OidcPending> consume_oidc_state(const Env& env, const std::string& state,
+                                       const std::string& client_addr) {
+  SECU_TRY_VOID(check_throttle(env, &Throttles::login_by_addr, client_addr, now_ms()));
   if (state.empty() || state.size() > 256) return invalid_state();
   const std::string hash = hash_token(env, state);
   std::optional<store::OidcStateRow> row;
@@ -219,7 +230,10 @@ Result<Redeemed> complete_oidc_login(const Env& env, const OidcSettings& setting
 }
 
 void audit_oidc_failure(const Env& env, const std::string& org_id, const Error& e,
-                        const std::string& request_id) {
+                        const std::string& request_id, const std::string& failed_login_addr) {
+  if (!failed_login_addr.empty() && e.kind != ErrorKind::kRateLimited) {
+    count_attempt(env, &Throttles::login_by_addr, failed_login_addr, now_ms());
+  }
   auto entry = oidc_entry(org_id, "auth.oidc.fail", request_id);
   entry.actor = {"anonymous", ""};
   entry.details = {{"reason", e.code}, {"message", e.message}};

@@ -49,9 +49,13 @@ struct OidcAttempt {
 // 400 when redirect_url is neither allow-listed (as for magic links) nor a loopback URL
 // (http://127.0.0.1:PORT/… or http://[::1]:PORT/…, RFC 8252 §7.3: what secuctl listens on).
 Status check_oidc_redirect(const Env& env, const std::optional<std::string>& redirect_url);
-// Checks redirect_url as above and stores a new attempt.
+// Checks redirect_url as above and stores a new attempt. 429 "too_many_attempts" when
+// `client_addr` started more than kOidcStartsPerAttempt × env.max_attempts sign-ins in the
+// throttling window (each start writes a row; a person needs a handful).
+constexpr int64_t kOidcStartsPerAttempt = 6;
 Result<OidcAttempt> begin_oidc_login(const Env& env, const std::string& redirect_uri,
-                                     const std::optional<std::string>& redirect_url);
+                                     const std::optional<std::string>& redirect_url,
+                                     const std::string& client_addr);
 
 // A consumed attempt: what the callback needs to finish it.
 struct OidcPending {
@@ -60,8 +64,10 @@ struct OidcPending {
   std::string redirect_uri;
   std::optional<std::string> redirect_url;
 };
-// 400 "invalid_state" for an unknown, used or expired state.
-Result<OidcPending> consume_oidc_state(const Env& env, const std::string& state);
+// 400 "invalid_state" for an unknown, used or expired state; 429 "too_many_attempts" when
+// `client_addr` has had env.max_attempts failed logins (password or SSO) in the window.
+Result<OidcPending> consume_oidc_state(const Env& env, const std::string& state,
+                                       const std::string& client_addr);
 
 // True when `nonce` (the ID token's claim) is the nonce of `pending` (constant-time).
 bool oidc_nonce_matches(const Env& env, const OidcPending& pending, const std::string& nonce);
@@ -81,9 +87,10 @@ Result<Redeemed> complete_oidc_login(const Env& env, const OidcSettings& setting
 
 // Appends "auth.oidc.fail" {reason: e.code, message} for a failed callback or start, in the SSO
 // org ("" when there is none). Best effort for the caller: the error it returns is the one to
-// answer; a failure to audit is logged.
+// answer; a failure to audit is logged. A non-empty `failed_login_addr` also counts a failed
+// login of that address (callbacks; not a 429, which is the brake itself).
 void audit_oidc_failure(const Env& env, const std::string& org_id, const Error& e,
-                        const std::string& request_id);
+                        const std::string& request_id, const std::string& failed_login_addr = {});
 
 // True for http://127.0.0.1:PORT[/…] and http://[::1]:PORT[/…] (no userinfo, no fragment).
 bool is_loopback_redirect(std::string_view url);
