@@ -1,6 +1,6 @@
-// secuctl signup | login | logout | whoami | auth magic start|callback | auth verify
-// start|callback: console sessions. The JWT a login yields is stored (0600) in the current
-// context of the config file, so later commands use it; logout removes it and marks the
+// secuctl signup | login [--sso] | logout | whoami | auth magic start|callback | auth verify
+// start|callback | auth oidc status: console sessions. The JWT a login yields is stored (0600) in
+// the current context of the config file, so later commands use it; logout removes it and marks the
 // context logged out, so the implicit local admin.token is not used behind the user's back.
 #include <nlohmann/json.hpp>
 
@@ -8,6 +8,7 @@
 #include "config.hpp"
 #include "output.hpp"
 #include "prompt.hpp"
+#include "sso_loopback.hpp"
 
 namespace secu::cli {
 
@@ -130,9 +131,40 @@ int signup_run(const SignupOptions& o, Deps& d) {
 struct LoginOptions {
   std::string email;
   bool password_stdin = false;
+  bool sso = false;
+  bool no_browser = false;
+  int timeout_s = 300;
 };
 
+int whoami_run(Deps& d);
+
+// SSO through the browser (cli/sso_loopback.hpp); the token is checked with /v1/auth/me by
+// whoami before anything else uses it.
+int sso_login_run(const LoginOptions& o, Deps& d) {
+  SsoLoginOptions so;
+  so.open_browser = !o.no_browser;
+  so.timeout_s = o.timeout_s;
+  auto token = sso_login(so, d);
+  if (!token.ok()) return report_error(d, token.error());
+  ClientOptions opts;
+  opts.addr = d.addr();
+  opts.bearer = *token;
+  opts.ca_file = d.global.ca_file;
+  opts.insecure = d.global.insecure;
+  Client client(opts);
+  auto r = client.call("GET", "/v1/auth/me");
+  if (!r.ok()) return report_error(d, r.error());
+  if (!r->ok()) return report_reply_error(d, *r);
+  if (int st = store_session(d, *token); st != kExitOk) return st;
+  if (!d.global.quiet) *d.err << "Signed in with SSO.\n";
+  return whoami_run(d);
+}
+
 int login_run(const LoginOptions& o, Deps& d) {
+  if (o.sso) return sso_login_run(o, d);
+  if (o.email.empty()) {
+    return report_error(d, Error::invalid("--email is required (or use --sso)", "email"));
+  }
   auto password = read_secret(d, "Password for " + o.email, o.password_stdin);
   if (!password.ok()) return report_error(d, password.error());
   const nlohmann::json body = {{"email", o.email}, {"password", *password}};
@@ -246,6 +278,17 @@ struct CallbackOptions {
 
 // Redeems a link token: 200 carries the session; 302 (a console URL is configured) carries
 // the JWT in the Location fragment. Either way the session is stored and shown.
+// auth oidc status: whether secud offers SSO, and with which issuer.
+int oidc_status_run(Deps& d) {
+  auto r = call(d, "GET", "/v1/auth/oidc/enabled", {}, /*authenticated=*/false);
+  if (!r.ok()) return r.exit_code;
+  int rc = kExitOk;
+  auto j = parse_json(d, r.body, rc);
+  if (!j) return rc;
+  print_object(d, *j, {{"ENABLED", "enabled"}, {"ISSUER", "issuer"}}, "enabled");
+  return kExitOk;
+}
+
 int callback_run(const CallbackOptions& o, Deps& d, const std::string& path) {
   auto client = d.anonymous_client();
   auto r = client->call("GET", path + "?token=" + url_encode(o.token));
@@ -300,11 +343,23 @@ void add_auth_commands(CLI::App& app, Deps& d, RunState& rs) {
   auto lo = std::make_shared<LoginOptions>();
   auto* login = app.add_subcommand(
       "login",
-      "Log in with email and password; stores the session (0600) for later commands\n"
-      "  secuctl login --email you@example.com");
-  login->add_option("--email", lo->email, "your email address")->required();
-  login->add_flag("--password-stdin", lo->password_stdin, "read the password from stdin");
-  calls(login, {"POST /v1/auth/login"});
+      "Log in with email and password, or with SSO; stores the session (0600) for later "
+      "commands\n"
+      "  secuctl login --email you@example.com\n"
+      "  secuctl login --sso                     (opens the IdP's sign-in in a browser)");
+  auto* email_opt = login->add_option("--email", lo->email, "your email address");
+  auto* pw_opt =
+      login->add_flag("--password-stdin", lo->password_stdin, "read the password from stdin");
+  auto* sso_opt = login->add_flag(
+      "--sso", lo->sso,
+      "sign in with the server's OIDC identity provider in a browser; the browser comes back "
+      "to a loopback port of secuctl");
+  sso_opt->excludes(email_opt)->excludes(pw_opt);
+  login->add_flag("--no-browser", lo->no_browser, "with --sso: only print the URL to open");
+  login->add_option("--timeout", lo->timeout_s, "with --sso: seconds to wait for the browser")
+      ->check(CLI::Range(1, 3600));
+  // --sso sends the browser through the OIDC start and callback routes.
+  calls(login, {"POST /v1/auth/login", "GET /v1/auth/oidc/start", "GET /v1/auth/oidc/callback"});
   login->callback([lo, &d, &rs] { rs.run = [lo, &d] { return login_run(*lo, d); }; });
 
   auto* logout = app.add_subcommand(
@@ -320,7 +375,7 @@ void add_auth_commands(CLI::App& app, Deps& d, RunState& rs) {
   calls(whoami, {"GET /v1/auth/me"});
   whoami->callback([&d, &rs] { rs.run = [&d] { return whoami_run(d); }; });
 
-  auto* auth = app.add_subcommand("auth", "Magic-link login and email verification");
+  auto* auth = app.add_subcommand("auth", "Magic-link login, email verification and SSO");
   auth->require_subcommand(1);
   auto* magic = auth->add_subcommand("magic", "Log in with a link sent by mail");
   magic->require_subcommand(1);
@@ -339,6 +394,13 @@ void add_auth_commands(CLI::App& app, Deps& d, RunState& rs) {
   magic_cb->callback([mc, &d, &rs] {
     rs.run = [mc, &d] { return callback_run(*mc, d, "/v1/auth/magic/callback"); };
   });
+
+  auto* oidc = auth->add_subcommand("oidc", "Single sign-on with an OpenID provider");
+  oidc->require_subcommand(1);
+  auto* oidc_status = oidc->add_subcommand(
+      "status", "Show whether secud offers SSO and its issuer (sign in with: secuctl login --sso)");
+  calls(oidc_status, {"GET /v1/auth/oidc/enabled"});
+  oidc_status->callback([&d, &rs] { rs.run = [&d] { return oidc_status_run(d); }; });
 
   auto* verify = auth->add_subcommand("verify", "Verify your email address");
   verify->require_subcommand(1);

@@ -34,6 +34,16 @@ const OptionSpec kOptions[] = {
     STR(smtp_password_file, "file holding the SMTP password"),
     STR(mail_from, "sender address of mails"),
     STR(public_url, "base URL of secud used in mailed links"),
+    STR(oidc_issuer, "OIDC issuer URL for single sign-on (e.g. https://accounts.example.com)"),
+    STR(oidc_client_id, "OIDC client id registered at the issuer"),
+    STR(oidc_client_secret_file, "file holding the OIDC client secret (none: public client, PKCE)"),
+    STR(oidc_token_auth_method,
+        "how the client secret is sent: client_secret_basic or client_secret_post"),
+    STR(oidc_redirect_url,
+        "OIDC redirect URL registered at the issuer (default <public-url>/v1/auth/oidc/callback)"),
+    STR(oidc_org, "id of the org that SSO users join"),
+    STR(oidc_default_role, "role of users created by SSO: viewer, member, approver or admin"),
+    STR(oidc_allowed_domains, "comma-separated email domains allowed to sign in with SSO"),
     NUM(login_max_attempts, "failed logins allowed per email and per address in a window"),
     NUM(login_window_s, "login throttling window, seconds"),
     STR(tls_cert, "PEM certificate chain; with --tls-key serves HTTPS"),
@@ -190,6 +200,38 @@ Result<billing::FeeSchedule> fee_defaults(const Config& c) {
   return s;
 }
 
+namespace {
+
+bool http_url(const std::string& s) {
+  return (s.starts_with("https://") || s.starts_with("http://")) &&
+         s.find_first_of(" \t\r\n#") == std::string::npos;
+}
+
+// SSO users may be created with a working role, never as owner or platform admin: the IdP
+// must not be able to mint the org's most powerful accounts.
+Status validate_oidc(const Config& c) {
+  const auto& r = c.oidc_default_role;
+  if (r != "viewer" && r != "member" && r != "approver" && r != "admin") {
+    return Error::invalid("oidc_default_role must be viewer, member, approver or admin",
+                          "oidc_default_role");
+  }
+  if (c.oidc_token_auth_method != "client_secret_basic" &&
+      c.oidc_token_auth_method != "client_secret_post") {
+    return Error::invalid(
+        "oidc_token_auth_method must be client_secret_basic or client_secret_post",
+        "oidc_token_auth_method");
+  }
+  if (!c.oidc_issuer.empty() && !http_url(c.oidc_issuer)) {
+    return Error::invalid("oidc_issuer must be an http(s) URL", "oidc_issuer");
+  }
+  if (!c.oidc_redirect_url.empty() && !http_url(c.oidc_redirect_url)) {
+    return Error::invalid("oidc_redirect_url must be an http(s) URL", "oidc_redirect_url");
+  }
+  return {};
+}
+
+}  // namespace
+
 Status validate(const Config& c) {
   if (c.port() < 0 || c.port() > 65535 || c.host().empty()) {
     return Error::invalid("listen must be HOST:PORT, e.g. 127.0.0.1:8787", "listen");
@@ -216,6 +258,7 @@ Status validate(const Config& c) {
     return Error::invalid("stripe_timeout_s must be 1..600", "stripe_timeout_s");
   if (c.stripe_api_base.rfind("http://", 0) != 0 && c.stripe_api_base.rfind("https://", 0) != 0)
     return Error::invalid("stripe_api_base must be an http(s) URL", "stripe_api_base");
+  SECU_TRY_VOID(validate_oidc(c));
   return {};
 }
 

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdlib>
+#include <cstddef>
 #include <cstring>
 
 namespace secu::daemon {

@@ -88,6 +88,7 @@ RouteTable build_route_table() {
   RouteTable t;
   register_health_routes(t);
   register_auth_routes(t);
+  register_oidc_routes(t);
   register_orgs_users_routes(t);
   register_state_routes(t);
   register_agent_routes(t);

@@ -47,6 +47,7 @@ class RouteTable {
 // Every API area registers its routes here (daemon/api/*.cpp).
 void register_health_routes(RouteTable& t);
 void register_auth_routes(RouteTable& t);
+void register_oidc_routes(RouteTable& t);
 void register_orgs_users_routes(RouteTable& t);
 void register_state_routes(RouteTable& t);
 void register_agent_routes(RouteTable& t);

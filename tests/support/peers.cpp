@@ -20,8 +20,12 @@ namespace secu::test {
 namespace fs = std::filesystem;
 
 std::string peers_dir() {
-  // This file is tests/support/peers.cpp; CMake compiles it by absolute path.
-  return (fs::path(__FILE__).parent_path().parent_path() / "peers").string();
+  // This file is tests/support/peers.cpp. With ccache's base_dir, __FILE__ is relative to the
+  // build dir (../../tests/support/peers.cpp), not to the working directory (ctest runs in
+  // <build>/tests): resolve it against the build dir, the grandparent of secud's path.
+  fs::path dir = fs::path(__FILE__).parent_path().parent_path() / "peers";
+  if (dir.is_relative()) dir = fs::path(SECUD_PATH).parent_path().parent_path() / dir;
+  return dir.lexically_normal().string();
 }
 
 bool node_peers_available() {
@@ -132,6 +136,37 @@ std::vector<nlohmann::json> SmtpSink::wait_for(size_t n, std::chrono::millisecon
     if (got.size() >= n || std::chrono::steady_clock::now() > deadline) return got;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+}
+
+OidcPeer::OidcPeer() : m_peer(std::make_unique<NodePeer>("oidc-provider.js")) {}
+OidcPeer::~OidcPeer() = default;
+
+int OidcPeer::port() const {
+  return m_peer->port();
+}
+
+std::string OidcPeer::issuer() const {
+  return "http://127.0.0.1:" + std::to_string(port());
+}
+
+void OidcPeer::setup(const std::string& redirect_uri, bool email_in_id_token) {
+  const nlohmann::json body = {{"redirect_uri", redirect_uri},
+                               {"client_secret", kOidcClientSecret},
+                               {"email_in_id_token", email_in_id_token}};
+  const auto r = http(issuer(), "POST", "/__test/setup", body.dump());
+  if (r.status != 200) {
+    throw std::runtime_error("oidc-provider setup failed: " + r.body + "\n" + m_peer->err());
+  }
+}
+
+void OidcPeer::next_id_token(const std::string& mode) {
+  const auto r =
+      http(issuer(), "POST", "/__test/next-id-token", nlohmann::json{{"mode", mode}}.dump());
+  if (r.status != 200) throw std::runtime_error("oidc-provider switch failed: " + r.body);
+}
+
+void OidcPeer::stop() {
+  m_peer->stop();
 }
 
 std::string first_url(const std::string& text) {

@@ -61,6 +61,29 @@ class SmtpSink {
   std::unique_ptr<NodePeer> m_peer;
 };
 
+// The OpenID provider (tests/peers/oidc-provider.js): the npm package oidc-provider v8 with
+// clients secu-es (public, ES256 ID tokens), secu-rs (client_secret_basic, RS256) and
+// secu-post (client_secret_post, RS256), PKCE S256 required, and the development login and
+// consent forms. The provider is built by setup(), once secud's callback URL is known.
+constexpr const char* kOidcClientSecret = "secu-test-client-secret";
+class OidcPeer {
+ public:
+  OidcPeer();
+  ~OidcPeer();
+  int port() const;
+  std::string issuer() const;  // http://127.0.0.1:PORT
+  // Builds the provider; `redirect_uri` is secud's callback. With `email_in_id_token` the
+  // email claims ride in the ID token, else only userinfo serves them.
+  void setup(const std::string& redirect_uri, bool email_in_id_token = false);
+  // Makes the next ID token defective: bad_nonce, expired, wrong_aud, unknown_key, alg_none,
+  // hs256 (see the script).
+  void next_id_token(const std::string& mode);
+  void stop();
+
+ private:
+  std::unique_ptr<NodePeer> m_peer;
+};
+
 // The first http(s)://… URL in `text` (up to whitespace), or "".
 std::string first_url(const std::string& text);
 

@@ -344,6 +344,23 @@ CREATE TABLE stripe_invoices (
 CREATE INDEX stripe_invoices_org_created ON stripe_invoices (org_id, created_at, id);
 CREATE INDEX stripe_invoices_created ON stripe_invoices (created_at, id);
 )sql"},
+    {70, "oidc_states",
+     R"sql(
+-- OIDC sign-in attempts between /v1/auth/oidc/start and the callback. Only keyed hashes of the
+-- state and the nonce are kept; the PKCE code_verifier is sealed (bound to the state hash).
+-- Single use (used_at), 10-minute expiry.
+CREATE TABLE oidc_states (
+  state_hash      TEXT PRIMARY KEY,
+  nonce_hash      TEXT NOT NULL,
+  verifier_sealed TEXT NOT NULL,
+  redirect_uri    TEXT NOT NULL,
+  redirect_url    TEXT,
+  created_at      BIGINT NOT NULL,
+  expires_at      BIGINT NOT NULL,
+  used_at         BIGINT
+);
+CREATE INDEX oidc_states_expires ON oidc_states (expires_at);
+)sql"},
 };
 
 std::vector<Migration> sorted() {

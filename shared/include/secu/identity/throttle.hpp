@@ -40,13 +40,15 @@ class RateLimiter {
   uint64_t m_calls = 0;                                         // GUARDED_BY(m_mu)
 };
 
-// The limiters of the identity flows: failed logins per email and per address; mails asked
-// (magic links, verification resends) per email and per address.
+// The limiters of the identity flows: failed logins per email and per address (failed SSO
+// callbacks count as failed logins of their address); mails asked (magic links, verification
+// resends) per email and per address; SSO sign-ins started per address.
 struct Throttles {
   RateLimiter login_by_email;
   RateLimiter login_by_addr;
   RateLimiter mail_by_email;
   RateLimiter mail_by_addr;
+  RateLimiter sso_start_by_addr;
 };
 
 }  // namespace secu::identity
