@@ -96,6 +96,7 @@ void add_billing_stripe_commands(CLI::App* billing, Deps& d, RunState& rs) {
   ccreate->add_option("--name", co->name, "customer name (default: the org's name)");
   ccreate->add_option("--email", co->email,
                       "customer email (default: billing email, signup Stripe email, owner's)");
+  calls(ccreate, {"POST /v1/billing/stripe/customer"});
   ccreate->callback([co, &d, &rs] { rs.run = [co, &d] { return customer_create_run(*co, d); }; });
 
   auto io = std::make_shared<InvoiceOptions>();
@@ -112,23 +113,26 @@ void add_billing_stripe_commands(CLI::App* billing, Deps& d, RunState& rs) {
       ->check(CLI::IsMember({"send_invoice", "charge_automatically"}));
   invoice->add_option("--days-until-due", io->days_until_due, "send_invoice: due after N days")
       ->check(CLI::Range(0, 365));
+  calls(invoice, {"POST /v1/billing/stripe/invoice"});
   invoice->callback([io, &d, &rs] { rs.run = [io, &d] { return invoice_run(*io, d); }; });
 
   auto lo = std::make_shared<ListOptions>();
   auto* invoices =
       billing->add_subcommand("invoices", "Stripe invoices made by Secu, newest first");
   add_list_options(invoices, *lo);
+  calls(invoices, {"GET /v1/billing/stripe/invoices"});
   invoices->callback([lo, invoices, &d, &rs] {
     if (invoices->get_subcommands().empty()) {
       rs.run = [lo, &d] {
         return call_and_print_list(d, "/v1/billing/stripe/invoices" + list_query(*lo), "invoices",
-                                   kInvoiceListColumns);
+                                   kInvoiceListColumns, lo->all);
       };
     }
   });
   auto gid = std::make_shared<std::string>();
   auto* iget = invoices->add_subcommand("get", "One invoice by its Secu id (sinv_…)");
   iget->add_option("invoice_id", *gid, "Secu invoice id (sinv_…)")->required();
+  calls(iget, {"GET /v1/billing/stripe/invoices/{id}"});
   iget->callback([gid, &d, &rs] {
     rs.run = [gid, &d] {
       return call_and_print(d, "GET", "/v1/billing/stripe/invoices/" + *gid, nullptr,

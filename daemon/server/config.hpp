@@ -44,10 +44,10 @@ struct Config {
   // OIDC single sign-on (all three of issuer, client id and org enable it).
   std::string oidc_issuer;
   std::string oidc_client_id;
-  std::string oidc_client_secret_file;  // "" = public client (PKCE alone)
+  std::string oidc_client_secret_file;                         // "" = public client (PKCE alone)
   std::string oidc_token_auth_method = "client_secret_basic";  // or client_secret_post
-  std::string oidc_redirect_url;        // default <public url>/v1/auth/oidc/callback
-  std::string oidc_org;                 // the org SSO users join
+  std::string oidc_redirect_url;  // default <public url>/v1/auth/oidc/callback
+  std::string oidc_org;           // the org SSO users join
   std::string oidc_default_role = "member";
   std::string oidc_allowed_domains;  // comma-separated email domains; "" = any
   // Login throttling.

@@ -6,7 +6,6 @@
 
 #include <cstddef>
 #include <cstdlib>
-#include <cstddef>
 #include <cstring>
 
 namespace secu::daemon {

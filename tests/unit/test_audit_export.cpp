@@ -177,8 +177,7 @@ TEST_CASE("export: CSV edits fail verification", "[audit]") {
   }
 }
 
-TEST_CASE("export: consistency with saved checkpoints catches truncation and rollback",
-          "[audit]") {
+TEST_CASE("export: consistency with saved checkpoints catches truncation and rollback", "[audit]") {
   AuditStore a;
   a.append(10);
   const auto c10 = a.checkpoint();
