@@ -97,6 +97,7 @@ RouteTable build_route_table() {
   register_approval_routes(t);
   register_billing_routes(t);
   register_audit_routes(t);
+  register_ledger_routes(t);
   return t;
 }
 

@@ -53,6 +53,7 @@ void register_gateway_routes(RouteTable& t);
 void register_approval_routes(RouteTable& t);
 void register_billing_routes(RouteTable& t);
 void register_audit_routes(RouteTable& t);
+void register_ledger_routes(RouteTable& t);
 
 // The full table of the daemon.
 RouteTable build_route_table();
