@@ -28,6 +28,7 @@ void add_billing_commands(CLI::App& app, Deps& d, RunState& rs);
 void add_gateway_commands(CLI::App& app, Deps& d, RunState& rs);
 void add_audit_commands(CLI::App& app, Deps& d, RunState& rs);
 void add_ledger_commands(CLI::App& app, Deps& d, RunState& rs);
+void add_tx_commands(CLI::App& app, Deps& d, RunState& rs);
 
 // Helpers shared by command files.
 // Calls secud and prints errors; on success returns the parsed JSON body (or null when empty).

@@ -44,6 +44,9 @@ const OptionSpec kOptions[] = {
     STR(fee_mode, "default platform fee: take_rate or per_action (orgs may override)"),
     NUM(take_rate_bps, "default take rate, basis points of the metered cost (0-10000)"),
     STR(fee_per_action_usd, "default flat fee per allowed action, USD (per_action mode)"),
+    STR(x402_facilitator_url,
+        "transfers: x402 facilitator base URL (its /verify and /settle); empty = rail off"),
+    NUM(transfer_hold_ttl_s, "transfers: seconds a hold on an external rail may stay pending"),
 };
 
 #undef STR
@@ -205,6 +208,11 @@ Status validate(const Config& c) {
   if (c.upstream_connect_timeout_ms < 1 || c.upstream_read_timeout_s < 1)
     return Error::invalid("upstream timeouts must be positive", "upstream_read_timeout_s");
   if (auto fees = fee_defaults(c); !fees.ok()) return fees.take_error();
+  if (!c.x402_facilitator_url.empty() && !c.x402_facilitator_url.starts_with("http://") &&
+      !c.x402_facilitator_url.starts_with("https://"))
+    return Error::invalid("x402_facilitator_url must be an http(s) URL", "x402_facilitator_url");
+  if (c.transfer_hold_ttl_s < 10 || c.transfer_hold_ttl_s > 86400)
+    return Error::invalid("transfer_hold_ttl_s must be 10..86400", "transfer_hold_ttl_s");
   return {};
 }
 

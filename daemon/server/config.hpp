@@ -54,6 +54,9 @@ struct Config {
   std::string fee_mode = "take_rate";    // take_rate | per_action; orgs may override
   int64_t take_rate_bps = 0;             // 0..10,000
   std::string fee_per_action_usd = "0";  // decimal USD
+  // Transfers (the ledger's external rails); an empty URL leaves the rail unconfigured.
+  std::string x402_facilitator_url;
+  int64_t transfer_hold_ttl_s = 600;
 
   std::string host() const;
   int port() const;

@@ -98,6 +98,7 @@ RouteTable build_route_table() {
   register_billing_routes(t);
   register_audit_routes(t);
   register_ledger_routes(t);
+  register_tx_routes(t);
   return t;
 }
 

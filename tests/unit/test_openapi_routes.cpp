@@ -48,8 +48,7 @@ const std::set<Op> kNotYetRouted = {
     {"GET", "/v1/auth/oidc/enabled"},       {"GET", "/v1/auth/oidc/start"},
     {"GET", "/v1/auth/oidc/callback"},      {"POST", "/v1/billing/stripe/customer"},
     {"POST", "/v1/billing/stripe/invoice"}, {"GET", "/v1/billing/stripe/invoices"},
-    {"GET", "/v1/public/tx/stats"},         {"GET", "/v1/tx/stats"},
-    {"POST", "/v1/marketplace/hire"},       {"POST", "/v1/tx/transfer"},
+    {"POST", "/v1/marketplace/hire"},
 };
 
 }  // namespace
