@@ -65,6 +65,7 @@ int main(int argc, char** argv) {
   add_audit_commands(app, d, rs);
   add_ledger_commands(app, d, rs);
   add_tx_commands(app, d, rs);
+  add_marketplace_commands(app, d, rs);
   add_completion_commands(app, d, rs);
 
   // Environment fills what the flags left empty (flag > env > stored context > default).

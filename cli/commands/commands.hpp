@@ -29,6 +29,7 @@ void add_gateway_commands(CLI::App& app, Deps& d, RunState& rs);
 void add_audit_commands(CLI::App& app, Deps& d, RunState& rs);
 void add_ledger_commands(CLI::App& app, Deps& d, RunState& rs);
 void add_tx_commands(CLI::App& app, Deps& d, RunState& rs);
+void add_marketplace_commands(CLI::App& app, Deps& d, RunState& rs);
 
 // Helpers shared by command files.
 // Calls secud and prints errors; on success returns the parsed JSON body (or null when empty).

@@ -99,6 +99,7 @@ RouteTable build_route_table() {
   register_audit_routes(t);
   register_ledger_routes(t);
   register_tx_routes(t);
+  register_marketplace_routes(t);
   return t;
 }
 

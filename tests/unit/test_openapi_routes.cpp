@@ -48,7 +48,6 @@ const std::set<Op> kNotYetRouted = {
     {"GET", "/v1/auth/oidc/enabled"},       {"GET", "/v1/auth/oidc/start"},
     {"GET", "/v1/auth/oidc/callback"},      {"POST", "/v1/billing/stripe/customer"},
     {"POST", "/v1/billing/stripe/invoice"}, {"GET", "/v1/billing/stripe/invoices"},
-    {"POST", "/v1/marketplace/hire"},
 };
 
 }  // namespace

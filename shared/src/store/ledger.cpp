@@ -349,10 +349,12 @@ Result<std::vector<TxStatsRow>> tx_stats(Db& db, const std::string& org_id, int6
 
 Result<TxParties> tx_parties(Db& db, const std::string& org_id, int64_t from, int64_t to) {
   // A payee is an agent, or an external address on an external rail.
-  SECU_TRY(auto q, db.query("SELECT COUNT(DISTINCT from_agent_id), COUNT(DISTINCT "
-                            "COALESCE(to_agent_id, to_address)) FROM ledger_transfers WHERE "
-                            "kind = 'transfer' AND created_at >= ?2 AND created_at < ?3 AND "
-                            "(?1 = '' OR org_id = ?1 OR to_org_id = ?1)"));
+  SECU_TRY(
+      auto q,
+      db.query("SELECT COUNT(DISTINCT COALESCE(from_agent_id, 'org:' || org_id)), COUNT(DISTINCT "
+               "COALESCE(to_agent_id, to_address)) FROM ledger_transfers WHERE "
+               "kind = 'transfer' AND created_at >= ?2 AND created_at < ?3 AND "
+               "(?1 = '' OR org_id = ?1 OR to_org_id = ?1)"));
   q.bind_all(org_id, from, to);
   SECU_TRY(bool row, q.step());
   if (!row) return TxParties{};

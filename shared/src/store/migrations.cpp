@@ -405,6 +405,45 @@ CREATE TABLE ledger_holds (
 CREATE INDEX ledger_holds_transfer ON ledger_holds (transfer_id);
 CREATE INDEX ledger_holds_pending ON ledger_holds (status, expires_at);
 )sql"},
+    {61, "marketplace",
+     R"sql(
+-- Marketplace listings live on the agent (PATCH /v1/agents/{id}): listed, its price (micro-USD)
+-- and pricing model (per_call | per_day | fixed).
+ALTER TABLE agents ADD COLUMN listed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE agents ADD COLUMN price_micros BIGINT;
+ALTER TABLE agents ADD COLUMN pricing_model TEXT;
+CREATE INDEX agents_listed ON agents (listed, created_at, id);
+
+-- One row per hire: an org (org_id) hires another org's listed agent (to_agent_id) at the
+-- listing's terms; charge_transfer_id is the initial charge when charge_now was asked.
+-- idempotency_key is scoped per hiring org.
+CREATE TABLE marketplace_hires (
+  id                  TEXT PRIMARY KEY,
+  org_id              TEXT NOT NULL,
+  to_agent_id         TEXT NOT NULL,
+  to_org_id           TEXT NOT NULL,
+  pricing_model       TEXT NOT NULL,
+  price_micros        BIGINT NOT NULL,
+  daily_budget_micros BIGINT,
+  rail                TEXT,
+  currency            TEXT,
+  network             TEXT,
+  asset               TEXT,
+  charge_transfer_id  TEXT,
+  status              TEXT NOT NULL,
+  idempotency_key     TEXT,
+  body_hash           TEXT,
+  actor_type          TEXT NOT NULL,
+  actor_id            TEXT NOT NULL,
+  request_id          TEXT NOT NULL,
+  created_at          BIGINT NOT NULL
+);
+CREATE INDEX marketplace_hires_org_created ON marketplace_hires (org_id, created_at, id);
+CREATE INDEX marketplace_hires_to_org_created ON marketplace_hires (to_org_id, created_at, id);
+CREATE INDEX marketplace_hires_created ON marketplace_hires (created_at, id);
+CREATE UNIQUE INDEX marketplace_hires_idempotency ON marketplace_hires (org_id, idempotency_key)
+  WHERE idempotency_key IS NOT NULL;
+)sql"},
 };
 
 std::vector<Migration> sorted() {
