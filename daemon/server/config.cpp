@@ -213,6 +213,13 @@ Status validate(const Config& c) {
     return Error::invalid("x402_facilitator_url must be an http(s) URL", "x402_facilitator_url");
   if (c.transfer_hold_ttl_s < 10 || c.transfer_hold_ttl_s > 86400)
     return Error::invalid("transfer_hold_ttl_s must be 10..86400", "transfer_hold_ttl_s");
+  // A hold must outlive its rail call (connect, then /verify and /settle): else the sweep
+  // could release the funds of a payment the rail is still settling.
+  if (c.transfer_hold_ttl_s * 1000 <=
+      c.upstream_connect_timeout_ms + 2 * 1000 * c.upstream_read_timeout_s)
+    return Error::invalid(
+        "transfer_hold_ttl_s must exceed the connect timeout plus twice the read timeout",
+        "transfer_hold_ttl_s");
   return {};
 }
 

@@ -2,6 +2,8 @@
 // verify then settle, the hold posted to the settlement account, failures voiding the hold,
 // an unreachable facilitator, idempotent replay, and stats of the failures.
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <thread>
 
 #include "support/api.hpp"
 #include "support/fixture.hpp"
@@ -142,4 +144,54 @@ TEST_CASE("x402: an unreachable facilitator fails the transfer, funds stay", "[t
   CHECK(balance(s, p.payer.agent, "usdc") == 1000);
   CHECK(held(s, p.payer.agent) == 0);
   CHECK(reconcile(s)["balanced"] == true);
+}
+
+TEST_CASE("x402: a crash between hold and settlement leaves a hold that the sweep expires",
+          "[tx][x402][crash]") {
+  if (!node_peers_available()) {
+    WARN("skipped: node and tests/peers are needed");
+    return;
+  }
+  using namespace std::chrono_literals;
+  NodePeer fac("x402-facilitator.js");
+  const std::string url = "http://127.0.0.1:" + std::to_string(fac.port());
+  Secud s(secud_with({"--x402-facilitator-url", url, "--upstream-read-timeout-s", "3",
+                      "--upstream-connect-timeout-ms", "1000", "--transfer-hold-ttl-s", "10"}));
+  auto p = make_payers(s);
+  fund(s, p.payer.agent, 1000, "usdc");
+
+  // The facilitator takes 3 s to settle: secud dies while it waits.
+  std::thread payer([&] {
+    (void)transfer(s, p.payer.key, x402("0xslow000000000000000000000000000000000000", 400));
+  });
+  for (int i = 0; i < 100; ++i) {
+    if (http(url, "GET", "/requests").json().size() >= 2) break;  // /verify, /settle asked
+    std::this_thread::sleep_for(50ms);
+  }
+  s.kill9();
+  payer.join();
+  s.start();
+
+  // After the restart: the transfer is pending with its amount held, nothing moved.
+  auto list = admin(s, "GET", "/v1/ledger/transfers?org_id=" + p.payer.org).json();
+  REQUIRE(list["transfers"].size() == 2);
+  CHECK(list["transfers"][0]["status"] == "pending");
+  CHECK(held(s, p.payer.agent) == 400);
+  CHECK(balance(s, p.payer.agent, "usdc") == 1000);
+  CHECK(reconcile(s)["balanced"] == true);
+
+  // Once the hold lapses the sweep releases it and fails the transfer.
+  const auto id = list["transfers"][0]["id"].get<std::string>();
+  json t;
+  for (int i = 0; i < 150; ++i) {
+    t = admin(s, "GET", "/v1/ledger/transfers/" + id).json();
+    if (t["status"] != "pending") break;
+    std::this_thread::sleep_for(100ms);
+  }
+  CHECK(t["status"] == "failed");
+  CHECK(t["failure_code"] == "hold_expired");
+  CHECK(held(s, p.payer.agent) == 0);
+  CHECK(balance(s, p.payer.agent, "usdc") == 1000);
+  CHECK(reconcile(s)["balanced"] == true);
+  CHECK(audit_count(s, p.payer.org, "ledger.hold.expire") == 1);
 }

@@ -13,7 +13,7 @@
 // = maxAmountRequired, a validity window around now, a 32-byte nonce settled at most once
 // (a second settle of it fails "nonce_used"), a 64-byte signature. Addresses steer failures
 // the tests need: payTo starting "0xbad" → verify invalid ("invalid_payee"); "0xfail" →
-// settle fails ("insufficient_funds").
+// settle fails ("insufficient_funds"); "0xslow" → settle succeeds after 3 s.
 "use strict";
 
 const http = require("http");
@@ -76,7 +76,9 @@ const server = http.createServer((req, res) => {
       }
       settled.add(nonce);
       const transaction = "0x" + crypto.randomBytes(32).toString("hex");
-      return reply(200, { success: true, transaction, network, payer });
+      const delay = body.paymentRequirements.payTo.startsWith("0xslow") ? 3000 : 0;
+      setTimeout(() => reply(200, { success: true, transaction, network, payer }), delay);
+      return;
     }
     return reply(404, { error: "not found" });
   });
