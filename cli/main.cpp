@@ -66,6 +66,9 @@ int main(int argc, char** argv) {
   add_billing_commands(app, d, rs);
   add_gateway_commands(app, d, rs);
   add_audit_commands(app, d, rs);
+  add_ledger_commands(app, d, rs);
+  add_tx_commands(app, d, rs);
+  add_marketplace_commands(app, d, rs);
   add_completion_commands(app, d, rs);
   add_contexts_commands(app, d, rs);
   add_help_topics_commands(app, d, rs);

@@ -26,6 +26,9 @@ struct AgentsUpdateOptions {
   std::optional<std::string> name;
   std::optional<double> daily_budget;
   std::vector<std::string> attach, detach;
+  std::optional<bool> listed;
+  std::optional<double> price;
+  std::optional<std::string> pricing_model;
 };
 
 int agents_create_run(const AgentsCreateOptions& o, Deps& d) {
@@ -42,6 +45,9 @@ int agents_update_run(const AgentsUpdateOptions& o, Deps& d) {
   if (o.daily_budget) body["daily_budget"] = *o.daily_budget;
   if (!o.attach.empty()) body["attach_policy_ids"] = o.attach;
   if (!o.detach.empty()) body["detach_policy_ids"] = o.detach;
+  if (o.listed) body["listed"] = *o.listed;
+  if (o.price) body["price"] = *o.price;
+  if (o.pricing_model) body["pricing_model"] = *o.pricing_model;
   return call_and_print(d, "PATCH", "/v1/agents/" + url_encode(o.id), body, kAgentColumns);
 }
 
@@ -109,6 +115,10 @@ void add_agents_commands(CLI::App& app, Deps& d, RunState& rs) {
   update->add_option("--daily-budget", uo->daily_budget, "daily budget in USD");
   update->add_option("--attach-policy", uo->attach, "attach a policy (repeatable)");
   update->add_option("--detach-policy", uo->detach, "detach a policy (repeatable)");
+  update->add_option("--listed", uo->listed, "list on the marketplace (true) or unlist (false)");
+  update->add_option("--price", uo->price, "marketplace price in USD");
+  update->add_option("--pricing-model", uo->pricing_model, "per_call, per_day or fixed")
+      ->check(CLI::IsMember({"per_call", "per_day", "fixed"}));
   calls(update, {"PATCH /v1/agents/{id}"});
   update->callback([uo, &d, &rs] { rs.run = [uo, &d] { return agents_update_run(*uo, d); }; });
 

@@ -37,6 +37,9 @@ void add_help_topics_commands(CLI::App& app, Deps& d, RunState& rs);
 void calls(CLI::App* cmd, std::initializer_list<const char*> endpoints);
 // "METHOD PATH<TAB>secuctl sub cmd" per registered endpoint, sorted.
 void print_endpoints(std::ostream& out);
+void add_ledger_commands(CLI::App& app, Deps& d, RunState& rs);
+void add_tx_commands(CLI::App& app, Deps& d, RunState& rs);
+void add_marketplace_commands(CLI::App& app, Deps& d, RunState& rs);
 
 // Helpers shared by command files.
 // Calls secud and prints errors; on success returns the parsed JSON body (or null when empty).

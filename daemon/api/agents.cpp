@@ -76,6 +76,9 @@ void update(Ctx& c) {
       r.str_array("attach_policy_ids", kPolicyIds).value_or(std::vector<std::string>{});
   in.detach_policy_ids =
       r.str_array("detach_policy_ids", kPolicyIds).value_or(std::vector<std::string>{});
+  in.listed = r.boolean("listed");
+  in.price_micros = r.usd("price");
+  in.pricing_model = r.str("pricing_model", {.max_len = 32});
   Ctx::unwrap(r.finish());
   store::AgentRow out;
   c.write([&](store::WriteTx& tx) -> Status {

@@ -2,6 +2,7 @@
 
 #include "secu/approvals.hpp"
 #include "secu/clock.hpp"
+#include "secu/ledger.hpp"
 #include "secu/log.hpp"
 #include "server/app.hpp"
 #include "server/http.hpp"
@@ -135,6 +136,25 @@ void Runtime::settler_loop() {
   }
 }
 
+void Runtime::sweep_holds(int64_t now) {
+  // Holds of external-rail transfers a crash cut off between their two write jobs: released
+  // once they lapse (the transfer fails with hold_expired). A read first, as for approvals.
+  bool lapsed = false;
+  auto st = m_app.store().read([&](store::Db& db) -> Status {
+    SECU_TRY(auto rows, store::expired_holds(db, now, 1));
+    lapsed = !rows.empty();
+    return {};
+  });
+  if (st.ok() && lapsed) {
+    st = m_app.store().write([&](store::WriteTx& tx) -> Status {
+      SECU_TRY(auto n, ledger::expire_holds(tx, now, kSweepBatch));
+      (void)n;
+      return {};
+    });
+  }
+  if (!st.ok()) log::warn("hold sweep failed", {{"code", st.error().code}});
+}
+
 void Runtime::sweeper_loop() {
   std::unique_lock lk(m_mu);
   while (!m_stop) {
@@ -159,6 +179,7 @@ void Runtime::sweeper_loop() {
       if (st.ok() && n > 0) m_board.notify();
     }
     if (!st.ok()) log::warn("approval sweep failed", {{"code", st.error().code}});
+    sweep_holds(now);
     lk.lock();
   }
 }

@@ -1,7 +1,7 @@
 // The gateway's process-wide state, one per secud (App::gateway): the streaming proxy, the open
 // streams of every agent (for the kill-switch), the board that wakes approval long polls, the
 // settler that turns finished streams into settled billing events, and the sweep that expires
-// lapsed approvals.
+// lapsed approvals (and lapsed ledger holds of external-rail transfers).
 //
 // Threads: the settler and the sweeper each run one thread between start() and stop(). stop()
 // drains the settlements queued so far (so a clean shutdown loses none), then joins; call it
@@ -69,6 +69,7 @@ class Runtime {
  private:
   void settler_loop();
   void sweeper_loop();
+  void sweep_holds(int64_t now);
 
   daemon::App& m_app;
   Proxy m_proxy;

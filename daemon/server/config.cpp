@@ -61,6 +61,9 @@ const OptionSpec kOptions[] = {
         "Stripe API origin, default https://api.stripe.com (tests use a local Stripe-compatible "
         "server)"),
     NUM(stripe_timeout_s, "seconds to wait for Stripe (connect, then each read; then 504)"),
+    STR(x402_facilitator_url,
+        "transfers: x402 facilitator base URL (its /verify and /settle); empty = rail off"),
+    NUM(transfer_hold_ttl_s, "transfers: seconds a hold on an external rail may stay pending"),
 };
 
 #undef STR
@@ -259,6 +262,18 @@ Status validate(const Config& c) {
   if (c.stripe_api_base.rfind("http://", 0) != 0 && c.stripe_api_base.rfind("https://", 0) != 0)
     return Error::invalid("stripe_api_base must be an http(s) URL", "stripe_api_base");
   SECU_TRY_VOID(validate_oidc(c));
+  if (!c.x402_facilitator_url.empty() && !c.x402_facilitator_url.starts_with("http://") &&
+      !c.x402_facilitator_url.starts_with("https://"))
+    return Error::invalid("x402_facilitator_url must be an http(s) URL", "x402_facilitator_url");
+  if (c.transfer_hold_ttl_s < 10 || c.transfer_hold_ttl_s > 86400)
+    return Error::invalid("transfer_hold_ttl_s must be 10..86400", "transfer_hold_ttl_s");
+  // A hold must outlive its rail call (connect, then /verify and /settle): else the sweep
+  // could release the funds of a payment the rail is still settling.
+  if (c.transfer_hold_ttl_s * 1000 <=
+      c.upstream_connect_timeout_ms + 2 * 1000 * c.upstream_read_timeout_s)
+    return Error::invalid(
+        "transfer_hold_ttl_s must exceed the connect timeout plus twice the read timeout",
+        "transfer_hold_ttl_s");
   return {};
 }
 

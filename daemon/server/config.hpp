@@ -67,6 +67,9 @@ struct Config {
   std::string stripe_secret_key_file;
   std::string stripe_api_base = "https://api.stripe.com";
   int64_t stripe_timeout_s = 30;
+  // Transfers (the ledger's external rails); an empty URL leaves the rail unconfigured.
+  std::string x402_facilitator_url;
+  int64_t transfer_hold_ttl_s = 600;
 
   std::string host() const;
   int port() const;

@@ -100,6 +100,9 @@ RouteTable build_route_table() {
   register_billing_routes(t);
   register_stripe_routes(t);
   register_audit_routes(t);
+  register_ledger_routes(t);
+  register_tx_routes(t);
+  register_marketplace_routes(t);
   return t;
 }
 

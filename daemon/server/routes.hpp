@@ -59,6 +59,9 @@ void register_approval_routes(RouteTable& t);
 void register_billing_routes(RouteTable& t);
 void register_stripe_routes(RouteTable& t);
 void register_audit_routes(RouteTable& t);
+void register_ledger_routes(RouteTable& t);
+void register_tx_routes(RouteTable& t);
+void register_marketplace_routes(RouteTable& t);
 
 // The full table of the daemon.
 RouteTable build_route_table();

@@ -78,8 +78,8 @@ TEST_CASE("signup derives the org name from the email when none is given", "[aut
   CHECK(person.json()["org"]["name"] == "bob's org");
 }
 
-TEST_CASE("signup keeps network and create_wallet and says plainly that no wallet was made",
-          "[auth][signup]") {
+TEST_CASE("signup with create_wallet makes the org's wallet on its network and says so",
+          "[auth][signup][ledger]") {
   Secud s;
   auto r = signup(s, {{"email", "w@wallets.test"},
                       {"password", kTestPassword},
@@ -87,10 +87,27 @@ TEST_CASE("signup keeps network and create_wallet and says plainly that no walle
                       {"create_wallet", true}});
   REQUIRE(r.status == 200);
   auto w = r.json()["wallet"];
-  CHECK(w["created"] == false);
+  CHECK(w["created"] == true);
   CHECK(w["network"] == "base-sepolia");
-  CHECK(w["reason"].get<std::string>().find("ledger") != std::string::npos);
+  CHECK(w["owner_type"] == "org");
+  CHECK(w["owner_id"] == r.json()["org"]["id"]);
+  CHECK(w["currency"] == "usd");
+  CHECK(w["balance"] == 0);
+  CHECK(w["id"].get<std::string>().rfind("wal_", 0) == 0);
   CHECK(row_count(s, "orgs", "network = 'base-sepolia' AND create_wallet = 1") == 1);
+  CHECK(row_count(s, "ledger_accounts", "owner_type = 'org' AND network = 'base-sepolia'") == 1);
+  // The owner sees it with its balance.
+  auto mine = http(s.url(), "GET", "/v1/ledger/wallets/" + w["id"].get<std::string>(), "",
+                   bearer(r.json()["token"].get<std::string>()));
+  CHECK(mine.status == 200);
+
+  // A network without create_wallet: kept on the org, no wallet, said plainly.
+  auto n =
+      signup(s, {{"email", "n@wallets.test"}, {"password", kTestPassword}, {"network", "base"}});
+  REQUIRE(n.status == 200);
+  CHECK(n.json()["wallet"]["created"] == false);
+  CHECK(n.json()["wallet"]["network"] == "base");
+  CHECK(row_count(s, "ledger_accounts", "owner_type = 'org'") == 1);
 }
 
 TEST_CASE("signup with an idempotency key answers a retry with the first answer",

@@ -29,6 +29,11 @@ struct AgentChange {
   std::optional<std::vector<std::string>> policy_ids;  // replaces the attachments
   std::vector<std::string> attach_policy_ids;
   std::vector<std::string> detach_policy_ids;
+  // Marketplace listing (PATCH only): listing needs a price and a pricing model, given now or
+  // kept from before.
+  std::optional<bool> listed;
+  std::optional<int64_t> price_micros;
+  std::optional<std::string> pricing_model;  // per_call | per_day | fixed
 };
 
 // Creates an agent in `org_id`; the budget defaults to the org's default agent budget.

@@ -41,6 +41,9 @@ audit::Entry entry(const audit::Entry& base, const store::AgentRow& a, const cha
 nlohmann::json summary(const store::AgentRow& a) {
   nlohmann::json j = {{"name", a.name}, {"status", a.status}, {"policy_ids", a.policy_ids}};
   if (a.daily_budget_micros) j["daily_budget_micros"] = *a.daily_budget_micros;
+  if (a.listed) j["listed"] = true;
+  if (a.price_micros) j["price_micros"] = *a.price_micros;
+  if (a.pricing_model) j["pricing_model"] = *a.pricing_model;
   return j;
 }
 
@@ -83,6 +86,19 @@ Result<store::AgentRow> update_agent(store::WriteTx& tx, const std::string& scop
     a.policy_ids.erase(std::remove(a.policy_ids.begin(), a.policy_ids.end(), p),
                        a.policy_ids.end());
   SECU_TRY_VOID(check_policies(tx.db, a.org_id, a.policy_ids));
+  if (in.pricing_model) {
+    if (*in.pricing_model != "per_call" && *in.pricing_model != "per_day" &&
+        *in.pricing_model != "fixed") {
+      return Error::invalid("pricing_model must be per_call, per_day or fixed", "pricing_model");
+    }
+    a.pricing_model = in.pricing_model;
+  }
+  if (in.price_micros) a.price_micros = in.price_micros;
+  if (in.listed) a.listed = *in.listed;
+  if (a.listed && (!a.price_micros || !a.pricing_model)) {
+    return Error::invalid("a listed agent needs a price and a pricing_model",
+                          a.price_micros ? "pricing_model" : "price");
+  }
   a.updated_at = now_ms();
   SECU_TRY_VOID(store::update_agent(tx.db, a));
   SECU_TRY_VOID(audit::append(

@@ -18,6 +18,9 @@ nlohmann::json agent_json(const store::AgentRow& a) {
                       {"updated_at", format_rfc3339(a.updated_at)}};
   if (a.daily_budget_micros) j["daily_budget"] = money::micros_to_usd(*a.daily_budget_micros);
   if (a.disabled_at) j["disabled_at"] = format_rfc3339(*a.disabled_at);
+  j["listed"] = a.listed;
+  if (a.price_micros) j["price"] = money::micros_to_usd(*a.price_micros);
+  if (a.pricing_model) j["pricing_model"] = *a.pricing_model;
   return j;
 }
 

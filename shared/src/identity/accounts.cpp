@@ -8,6 +8,7 @@
 #include "secu/identity/redirects.hpp"
 #include "secu/identity/render.hpp"
 #include "secu/json_input.hpp"
+#include "secu/ledger.hpp"
 #include "secu/log.hpp"
 #include "secu/store/idempotency.hpp"
 
@@ -19,6 +20,7 @@ namespace {
 
 constexpr int64_t kIdempotencyKeepMs = 48LL * 3600 * 1000;  // DESIGN.md: at least 24 h
 constexpr const char* kSignupScope = "signup";
+constexpr const char* kWalletCurrency = "usd";
 
 size_t utf8_length(const std::string& s) {
   size_t n = 0;
@@ -191,14 +193,20 @@ Result<SignupResult> signup(const Env& env, const SignupRequest& req,
 
     nlohmann::json body = session_json(session);
     if (!env.email_enabled()) body["verification_token"] = verification_token;
-    if (org.create_wallet || org.network) {
-      // Kept on the org for the ledger; said plainly rather than faked.
-      nlohmann::json wallet = {{"created", false},
-                               {"reason",
-                                "wallets arrive with the ledger; the request is kept "
-                                "on the org"}};
-      if (org.network) wallet["network"] = *org.network;
+    if (org.create_wallet) {
+      // The org's wallet in the ledger (USD; other currencies are made on first funding), in
+      // this same job: the org never exists without the wallet it asked for.
+      SECU_TRY(auto w, ledger::ensure_wallet(tx.db, "org", org.id, org.id, kWalletCurrency,
+                                             org.network, now));
+      nlohmann::json wallet = ledger::wallet_json(w);
+      wallet["created"] = true;
       body["wallet"] = wallet;
+    } else if (org.network) {
+      // A network without create_wallet: kept on the org, and said plainly that no wallet was
+      // made.
+      body["wallet"] = {{"created", false},
+                        {"network", *org.network},
+                        {"reason", "create_wallet was not requested"}};
     }
     if (req.idempotency_key) {
       // The answer carries a JWT (and maybe a verification token): stored sealed, bound to

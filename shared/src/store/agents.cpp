@@ -6,8 +6,8 @@ namespace secu::store {
 
 namespace {
 constexpr const char* kColumns =
-    "SELECT id, org_id, name, status, daily_budget_micros, created_at, updated_at, disabled_at "
-    "FROM agents";
+    "SELECT id, org_id, name, status, daily_budget_micros, created_at, updated_at, disabled_at, "
+    "listed, price_micros, pricing_model FROM agents";
 
 AgentRow read_row(const Stmt& q) {
   AgentRow a;
@@ -19,6 +19,9 @@ AgentRow read_row(const Stmt& q) {
   a.created_at = q.int64(5);
   a.updated_at = q.int64(6);
   a.disabled_at = q.opt_int64(7);
+  a.listed = q.int64(8) != 0;
+  a.price_micros = q.opt_int64(9);
+  a.pricing_model = q.opt_text(10);
   return a;
 }
 
@@ -50,19 +53,22 @@ Status write_attachments(Db& db, const AgentRow& a) {
 }  // namespace
 
 Status insert_agent(Db& db, const AgentRow& a) {
-  SECU_TRY(auto q, db.query("INSERT INTO agents (id, org_id, name, status, daily_budget_micros, "
-                            "created_at, updated_at, disabled_at) "
-                            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
+  SECU_TRY(auto q,
+           db.query("INSERT INTO agents (id, org_id, name, status, daily_budget_micros, "
+                    "created_at, updated_at, disabled_at, listed, price_micros, "
+                    "pricing_model) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"));
   q.bind_all(a.id, a.org_id, a.name, a.status, a.daily_budget_micros, a.created_at, a.updated_at,
-             a.disabled_at);
+             a.disabled_at, a.listed, a.price_micros, a.pricing_model);
   SECU_TRY_VOID(q.run());
   return write_attachments(db, a);
 }
 
 Status update_agent(Db& db, const AgentRow& a) {
   SECU_TRY(auto q, db.query("UPDATE agents SET name = ?2, status = ?3, daily_budget_micros = ?4, "
-                            "updated_at = ?5, disabled_at = ?6 WHERE id = ?1"));
-  q.bind_all(a.id, a.name, a.status, a.daily_budget_micros, a.updated_at, a.disabled_at);
+                            "updated_at = ?5, disabled_at = ?6, listed = ?7, price_micros = ?8, "
+                            "pricing_model = ?9 WHERE id = ?1"));
+  q.bind_all(a.id, a.name, a.status, a.daily_budget_micros, a.updated_at, a.disabled_at, a.listed,
+             a.price_micros, a.pricing_model);
   SECU_TRY_VOID(q.run());
   return write_attachments(db, a);
 }
@@ -90,6 +96,18 @@ Result<std::vector<AgentRow>> list_agents(Db& db, const std::string& org_id,
                           }));
   for (auto& a : out)
     SECU_TRY_VOID(load_policy_ids(db, a));
+  return out;
+}
+
+Result<std::vector<AgentRow>> list_listed_agents(Db& db, const PageRequest& page) {
+  std::vector<AgentRow> out;
+  SECU_TRY_VOID(list_page(
+      db, kColumns, {}, page,
+      [&](Stmt& q) -> Status {
+        out.push_back(read_row(q));
+        return {};
+      },
+      "listed = 1 AND status = 'active'"));
   return out;
 }
 

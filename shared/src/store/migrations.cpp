@@ -361,6 +361,141 @@ CREATE TABLE oidc_states (
 );
 CREATE INDEX oidc_states_expires ON oidc_states (expires_at);
 )sql"},
+    {60, "ledger",
+     R"sql(
+-- The double-entry ledger (secu/ledger.hpp). Accounts: agent wallets and org wallets, one per
+-- owner and currency, and system accounts (funding, x402 settlement, fees) that may go
+-- negative. `balance` caches SUM(ledger_entries.amount) of the account and `held` the amounts
+-- of its pending holds; both are updated in the write job that adds the entries or holds, and
+-- the CHECK keeps every non-system wallet at balance >= held >= 0 (no wallet below zero).
+CREATE TABLE ledger_accounts (
+  id             TEXT PRIMARY KEY,
+  org_id         TEXT NOT NULL,
+  owner_type     TEXT NOT NULL,
+  owner_id       TEXT NOT NULL,
+  currency       TEXT NOT NULL,
+  network        TEXT,
+  balance        BIGINT NOT NULL DEFAULT 0,
+  held           BIGINT NOT NULL DEFAULT 0,
+  allow_negative INTEGER NOT NULL DEFAULT 0,
+  created_at     BIGINT NOT NULL,
+  updated_at     BIGINT NOT NULL,
+  UNIQUE (owner_type, owner_id, currency),
+  CHECK (allow_negative = 1 OR (held >= 0 AND balance >= held))
+);
+CREATE INDEX ledger_accounts_org_created ON ledger_accounts (org_id, created_at, id);
+CREATE INDEX ledger_accounts_created ON ledger_accounts (created_at, id);
+
+-- One row per movement of money: funding by an admin, a transfer between agents, a payment
+-- out on an external rail. amount in minor units of currency; amount_micros is its USD value
+-- (budgets, stats); fee_micros the platform fee billed for it (billing_events).
+CREATE TABLE ledger_transfers (
+  id              TEXT PRIMARY KEY,
+  org_id          TEXT NOT NULL,
+  kind            TEXT NOT NULL,
+  rail            TEXT NOT NULL,
+  status          TEXT NOT NULL,
+  currency        TEXT NOT NULL,
+  amount          BIGINT NOT NULL,
+  amount_micros   BIGINT NOT NULL,
+  fee_micros      BIGINT NOT NULL,
+  from_account_id TEXT NOT NULL,
+  to_account_id   TEXT NOT NULL,
+  from_agent_id   TEXT,
+  to_agent_id     TEXT,
+  to_org_id       TEXT,
+  to_address      TEXT,
+  network         TEXT,
+  asset           TEXT,
+  mandate_id      TEXT,
+  metadata        TEXT NOT NULL,
+  idempotency_key TEXT,
+  body_hash       TEXT,
+  external_ref    TEXT,
+  failure_code    TEXT,
+  event_id        TEXT,
+  approval_id     TEXT,
+  actor_type      TEXT NOT NULL,
+  actor_id        TEXT NOT NULL,
+  request_id      TEXT NOT NULL,
+  created_at      BIGINT NOT NULL,
+  updated_at      BIGINT NOT NULL
+);
+CREATE INDEX ledger_transfers_org_created ON ledger_transfers (org_id, created_at, id);
+CREATE INDEX ledger_transfers_to_org_created ON ledger_transfers (to_org_id, created_at, id);
+CREATE INDEX ledger_transfers_created ON ledger_transfers (created_at, id);
+CREATE INDEX ledger_transfers_from_account ON ledger_transfers (from_account_id, created_at);
+CREATE INDEX ledger_transfers_to_account ON ledger_transfers (to_account_id, created_at);
+-- idempotency_key is scoped per paying agent (the principal) and this endpoint.
+CREATE UNIQUE INDEX ledger_transfers_idempotency ON ledger_transfers (from_agent_id,
+  idempotency_key) WHERE idempotency_key IS NOT NULL;
+
+-- Entries: signed amounts (credit > 0, debit < 0); the entries of one transfer sum to 0.
+CREATE TABLE ledger_entries (
+  id          INTEGER PRIMARY KEY,
+  transfer_id TEXT NOT NULL,
+  account_id  TEXT NOT NULL,
+  currency    TEXT NOT NULL,
+  amount      BIGINT NOT NULL,
+  created_at  BIGINT NOT NULL
+);
+CREATE INDEX ledger_entries_account ON ledger_entries (account_id);
+CREATE INDEX ledger_entries_transfer ON ledger_entries (transfer_id);
+
+-- Funds set aside for a transfer in flight on an external rail: pending until posted (the
+-- entries are written) or voided / expired (released).
+CREATE TABLE ledger_holds (
+  id          TEXT PRIMARY KEY,
+  transfer_id TEXT NOT NULL,
+  account_id  TEXT NOT NULL,
+  amount      BIGINT NOT NULL,
+  status      TEXT NOT NULL,
+  expires_at  BIGINT NOT NULL,
+  created_at  BIGINT NOT NULL,
+  updated_at  BIGINT NOT NULL
+);
+CREATE INDEX ledger_holds_transfer ON ledger_holds (transfer_id);
+CREATE INDEX ledger_holds_pending ON ledger_holds (status, expires_at);
+)sql"},
+    {61, "marketplace",
+     R"sql(
+-- Marketplace listings live on the agent (PATCH /v1/agents/{id}): listed, its price (micro-USD)
+-- and pricing model (per_call | per_day | fixed).
+ALTER TABLE agents ADD COLUMN listed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE agents ADD COLUMN price_micros BIGINT;
+ALTER TABLE agents ADD COLUMN pricing_model TEXT;
+CREATE INDEX agents_listed ON agents (listed, created_at, id);
+
+-- One row per hire: an org (org_id) hires another org's listed agent (to_agent_id) at the
+-- listing's terms; charge_transfer_id is the initial charge when charge_now was asked.
+-- idempotency_key is scoped per hiring org.
+CREATE TABLE marketplace_hires (
+  id                  TEXT PRIMARY KEY,
+  org_id              TEXT NOT NULL,
+  to_agent_id         TEXT NOT NULL,
+  to_org_id           TEXT NOT NULL,
+  pricing_model       TEXT NOT NULL,
+  price_micros        BIGINT NOT NULL,
+  daily_budget_micros BIGINT,
+  rail                TEXT,
+  currency            TEXT,
+  network             TEXT,
+  asset               TEXT,
+  charge_transfer_id  TEXT,
+  status              TEXT NOT NULL,
+  idempotency_key     TEXT,
+  body_hash           TEXT,
+  actor_type          TEXT NOT NULL,
+  actor_id            TEXT NOT NULL,
+  request_id          TEXT NOT NULL,
+  created_at          BIGINT NOT NULL
+);
+CREATE INDEX marketplace_hires_org_created ON marketplace_hires (org_id, created_at, id);
+CREATE INDEX marketplace_hires_to_org_created ON marketplace_hires (to_org_id, created_at, id);
+CREATE INDEX marketplace_hires_created ON marketplace_hires (created_at, id);
+CREATE UNIQUE INDEX marketplace_hires_idempotency ON marketplace_hires (org_id, idempotency_key)
+  WHERE idempotency_key IS NOT NULL;
+)sql"},
 };
 
 std::vector<Migration> sorted() {

@@ -20,6 +20,10 @@ struct AgentRow {
   int64_t created_at = 0;
   int64_t updated_at = 0;
   std::optional<int64_t> disabled_at;
+  // Marketplace listing (migration 61).
+  bool listed = false;
+  std::optional<int64_t> price_micros;
+  std::optional<std::string> pricing_model;  // per_call | per_day | fixed
 };
 
 // Inserts the agent and its policy attachments.
@@ -30,5 +34,7 @@ Result<std::optional<AgentRow>> get_agent(Db& db, const std::string& id);
 // Newest first; empty filters are skipped. Up to page.limit + 1 rows.
 Result<std::vector<AgentRow>> list_agents(Db& db, const std::string& org_id,
                                           const std::string& status, const PageRequest& page);
+// Listed, active agents of every org (the marketplace), newest first; up to limit + 1 rows.
+Result<std::vector<AgentRow>> list_listed_agents(Db& db, const PageRequest& page);
 
 }  // namespace secu::store

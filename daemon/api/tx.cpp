@@ -1,0 +1,178 @@
+// Transfers and their stats: POST /v1/tx/transfer (agent key), GET /v1/tx/stats (scoped by
+// principal), GET /v1/public/tx/stats (no credentials, totals only). The governance, ledger and
+// rail work is secu/tx.hpp; this file parses, picks the rail, renders.
+#include <nlohmann/json.hpp>
+
+#include "integrations/x402_facilitator.hpp"
+#include "secu/billing.hpp"
+#include "secu/clock.hpp"
+#include "secu/json_input.hpp"
+#include "secu/ledger.hpp"
+#include "secu/money.hpp"
+#include "secu/policy.hpp"
+#include "secu/store/agents.hpp"
+#include "secu/store/billing_settings.hpp"
+#include "secu/store/keys.hpp"
+#include "secu/store/policies.hpp"
+#include "secu/tx.hpp"
+#include "server/app.hpp"
+#include "server/http.hpp"
+#include "server/routes.hpp"
+#include "server/scope.hpp"
+
+namespace secu::daemon {
+
+namespace {
+
+constexpr json::StrRule kId{.min_len = 1, .max_len = 64};
+
+policy::Policy to_policy(const store::PolicyRow& p) {
+  policy::Policy out;
+  out.id = p.id;
+  out.name = p.name;
+  out.allowed_actions = p.allowed_actions;
+  out.denied_path_prefixes = p.denied_path_prefixes;
+  out.max_cost_per_request_micros = p.max_cost_per_request_micros;
+  out.require_approval = p.require_approval;
+  out.approval_min_cost_micros = p.approval_min_cost_micros;
+  out.approval_actions = p.approval_actions;
+  return out;
+}
+
+Error denial(const gateway_core::DecisionResult& r) {
+  Error e = Error::make(r.status == 401 ? ErrorKind::kUnauthenticated : ErrorKind::kForbidden,
+                        r.code, r.message);
+  if (!r.policy_id.empty()) e.extra["policy_id"] = r.policy_id;
+  if (!r.deny_reason.empty()) e.extra["deny_reason"] = r.deny_reason;
+  if (!r.approval_id.empty()) e.extra["approval_id"] = r.approval_id;
+  e.extra["event_id"] = r.event_id;
+  return e;
+}
+
+tx::TransferRequest parse_transfer(const nlohmann::json& body) {
+  json::Reader r(body);
+  tx::TransferRequest in;
+  in.to_agent_id = r.str("to_agent_id", kId);
+  in.to_address = r.str("to_address", {.min_len = 1, .max_len = 128});
+  in.rail = r.str("rail", {.required = true, .max_len = 32}).value_or("");
+  in.currency = r.str("currency", {.required = true, .max_len = 32}).value_or("");
+  in.amount = r.integer("amount", {.required = true, .min = 1}).value_or(0);
+  in.amount_micros = r.usd("amount_usd");
+  in.network = r.str("network", {.min_len = 1, .max_len = 64});
+  in.asset = r.str("asset", {.min_len = 1, .max_len = 128});
+  in.mandate_id = r.str("mandate_id", {.min_len = 1, .max_len = 128});
+  in.shared_payment_token = r.str("shared_payment_token", {.min_len = 1, .max_len = 255});
+  in.idempotency_key = r.str("idempotency_key", {.min_len = 1, .max_len = 255});
+  in.metadata =
+      r.str_map("metadata", {.max_items = tx::kMaxMetadataKeys, .max_len = tx::kMaxMetadataValue})
+          .value_or(std::map<std::string, std::string>{});
+  Ctx::unwrap(r.finish());
+  Ctx::unwrap(tx::validate(in));
+  in.canonical_body = body.dump();  // nlohmann objects keep keys sorted
+  return in;
+}
+
+void transfer(Ctx& c) {
+  const auto cfg = c.app().config();
+  const Principal& who = c.principal();
+  const auto body = c.json_body();
+  auto req = parse_transfer(body);
+
+  std::optional<store::KeyRow> key;
+  std::optional<store::AgentRow> agent;
+  std::vector<store::PolicyRow> policies;
+  std::optional<store::BillingSettingsRow> settings;
+  c.read([&](store::Db& db) -> Status {
+    SECU_TRY(key, store::get_key(db, who.key_id));
+    if (!key) return {};
+    SECU_TRY(agent, store::get_agent(db, key->agent_id));
+    SECU_TRY(policies, store::policies_of_agent(db, key->agent_id));
+    SECU_TRY(settings, store::get_billing_settings(db, key->org_id));
+    return {};
+  });
+  if (!key || key->revoked_at || !agent)
+    Ctx::fail(Error::unauthenticated("invalid or revoked key"));
+
+  std::vector<policy::Policy> ps;
+  for (const auto& p : policies)
+    ps.push_back(to_policy(p));
+  policy::Request preq;
+  preq.action = "tx.transfer";  // not an HTTP request: path rules do not apply
+  preq.cost_micros = req.amount_micros.value_or(0);
+
+  tx::TransferContext ctx;
+  ctx.org_id = key->org_id;
+  ctx.agent_id = agent->id;
+  ctx.key_id = key->id;
+  ctx.vendor_id = key->vendor_id;
+  ctx.request_id = c.request_id();
+  ctx.policy = policy::evaluate(ps, preq);
+  if (auto h = c.header("X-Secu-Approval-Id"); !h.empty()) ctx.approval_id = h;
+  ctx.fees = billing::fees_for(Ctx::unwrap(fee_defaults(*cfg)), settings);
+  ctx.approval_ttl_ms = cfg->approval_ttl_s * 1000;
+  ctx.hold_ttl_ms = cfg->transfer_hold_ttl_s * 1000;
+
+  // The rails outside Secu. stripe: wired once the Stripe client is merged (rail_not_configured
+  // until then, never a fake success).
+  std::unique_ptr<tx::Rail> rail;
+  if (req.rail == "x402" && !cfg->x402_facilitator_url.empty()) {
+    X402Settings s;
+    s.base_url = cfg->x402_facilitator_url;
+    s.connect_timeout = std::chrono::milliseconds(cfg->upstream_connect_timeout_ms);
+    s.read_timeout = std::chrono::seconds(cfg->upstream_read_timeout_s);
+    rail = std::make_unique<X402Rail>(std::move(s), c.app().secrets().signing_key);
+  }
+
+  auto out = Ctx::unwrap(tx::transfer(c.app().store(), ctx, req, rail.get()));
+  if (out.replayed) {
+    c.set_header("Idempotent-Replayed", "true");
+    c.reply(200, ledger::transfer_json(*out.transfer));
+    return;
+  }
+  const auto& r = out.decision;
+  c.set_header("X-Secu-Event-Id", r.event_id);
+  if (r.verdict == gateway_core::Verdict::kDeny) Ctx::fail(denial(r));
+  if (r.verdict == gateway_core::Verdict::kPending) {
+    nlohmann::json pending = {{"status", "pending_approval"},
+                              {"approval_id", r.approval_id},
+                              {"expires_at", format_rfc3339(r.approval_expires_at)},
+                              {"approval_reason", r.approval_reason},
+                              {"event_id", r.event_id}};
+    if (!r.policy_id.empty()) pending["policy_id"] = r.policy_id;
+    c.reply(202, pending);
+    return;
+  }
+  c.reply(200, ledger::transfer_json(*out.transfer));
+}
+
+void stats(Ctx& c) {
+  const auto org_id = org_for_read(c);
+  const auto period = Ctx::unwrap(tx::parse_stats_period(c.query("from"), c.query("to"), now_ms()));
+  nlohmann::json out;
+  c.read([&](store::Db& db) -> Status {
+    SECU_TRY(out, tx::stats(db, org_id, period, true));
+    return {};
+  });
+  c.reply(200, out);
+}
+
+void public_stats(Ctx& c) {
+  const auto period = Ctx::unwrap(tx::parse_stats_period(c.query("from"), c.query("to"), now_ms()));
+  nlohmann::json out;
+  c.read([&](store::Db& db) -> Status {
+    SECU_TRY(out, tx::stats(db, "", period, false));
+    return {};
+  });
+  c.reply(200, out);
+}
+
+}  // namespace
+
+void register_tx_routes(RouteTable& t) {
+  t.add("POST", "/v1/tx/transfer", Access::kAgent, "Transfer funds between agents", transfer);
+  t.add("GET", "/v1/tx/stats", Access::kViewer, "Transaction stats (scoped by principal)", stats);
+  t.add("GET", "/v1/public/tx/stats", Access::kPublic,
+        "Public network stats (last 30 days by default)", public_stats);
+}
+
+}  // namespace secu::daemon

@@ -1,0 +1,53 @@
+// The field rules of a transfer request (secu/tx.hpp validate()).
+#include "secu/ledger.hpp"
+#include "secu/tx.hpp"
+
+namespace secu::tx {
+
+Status validate(TransferRequest& r) {
+  if (r.rail != "internal" && r.rail != "x402" && r.rail != "stripe") {
+    return Error::invalid("rail must be internal, x402 or stripe", "rail");
+  }
+  SECU_TRY(r.currency, ledger::normalize_currency(r.currency, "currency"));
+  if (r.amount <= 0) return Error::invalid("amount must be a positive integer", "amount");
+  if (r.rail == "internal") {
+    if (!r.to_agent_id)
+      return Error::invalid("to_agent_id is required on the internal rail", "to_agent_id");
+    if (r.to_address) {
+      return Error::invalid("to_address is for external rails; pay an agent with to_agent_id",
+                            "to_address");
+    }
+  } else if (r.rail == "x402") {
+    if (r.to_agent_id) return Error::invalid("to_agent_id is for the internal rail", "to_agent_id");
+    if (!r.to_address)
+      return Error::invalid("to_address is required on the x402 rail", "to_address");
+    if (!r.network) return Error::invalid("network is required on the x402 rail", "network");
+    if (!r.asset) return Error::invalid("asset is required on the x402 rail", "asset");
+  } else if (!r.shared_payment_token) {
+    return Error::invalid("shared_payment_token is required on the stripe rail",
+                          "shared_payment_token");
+  }
+  size_t bytes = 0;
+  if (r.metadata.size() > kMaxMetadataKeys) {
+    return Error::invalid("metadata holds at most 20 keys", "metadata");
+  }
+  for (const auto& [k, v] : r.metadata) {
+    if (k.empty() || k.size() > 40) {
+      return Error::invalid("metadata keys are 1 to 40 characters", "metadata");
+    }
+    if (v.size() > kMaxMetadataValue) {
+      return Error::invalid("metadata values are at most 500 bytes", "metadata");
+    }
+    bytes += k.size() + v.size();
+  }
+  if (bytes > kMaxMetadataBytes) return Error::invalid("metadata is at most 4 KiB", "metadata");
+  if (!r.amount_micros) {
+    r.amount_micros = ledger::usd_micros_of(r.currency, r.amount);
+    if (!r.amount_micros) {
+      return Error::invalid("amount_usd is required for currency " + r.currency, "amount_usd");
+    }
+  }
+  return {};
+}
+
+}  // namespace secu::tx

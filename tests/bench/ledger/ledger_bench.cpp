@@ -1,0 +1,173 @@
+// Ledger throughput: durable internal-rail transfers per second through secud's HTTP API with
+// N concurrent clients, beside what SQLite itself commits on the same disk:
+//   (a) raw single-row commits: BEGIN; INSERT one row; COMMIT — one fsync per row, the ceiling
+//       of "one durable write per request" without group commit;
+//   (b) raw batched inserts: 1000 rows per COMMIT — the ceiling of a writer that batches.
+// Every HTTP transfer is governed and durable before its answer: the decision (policies,
+// budget row), the billing event and its rollup, two ledger entries and both cached balances,
+// the transfer row and two audit entries (hash chain + Merkle leaves), all in one write job of
+// the group-committing writer (WAL, synchronous=FULL).
+//
+//   secu_ledger_bench [SECONDS_PER_RUN=10] [CLIENTS...=1 8 32]
+// Prints a Markdown block for tests/bench/RESULTS.md. Not run by ctest.
+#include <httplib.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "secu/db.hpp"
+#include "support/fixture.hpp"
+
+using namespace secu;
+using Clock = std::chrono::steady_clock;
+using nlohmann::json;
+
+namespace {
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+void must(const Status& s, const char* what) {
+  if (!s.ok()) throw std::runtime_error(std::string(what) + ": " + s.error().message);
+}
+
+// ---- raw SQLite ------------------------------------------------------------------------------
+
+std::unique_ptr<store::Db> open_raw(const std::string& path) {
+  auto db = store::Db::open(path, {});
+  if (!db.ok()) throw std::runtime_error("open " + path);
+  auto d = std::move(db).value();
+  must(d->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; CREATE TABLE t (id INTEGER "
+               "PRIMARY KEY, account TEXT NOT NULL, amount BIGINT NOT NULL, at BIGINT NOT NULL)"),
+       "schema");
+  return d;
+}
+
+double raw_rate(const std::string& path, int rows, int per_commit) {
+  auto db = open_raw(path);
+  const auto t0 = Clock::now();
+  for (int i = 0; i < rows; i += per_commit) {
+    must(db->exec("BEGIN IMMEDIATE"), "begin");
+    for (int j = 0; j < per_commit; ++j) {
+      auto q = db->query("INSERT INTO t (account, amount, at) VALUES (?1, ?2, ?3)");
+      if (!q.ok()) throw std::runtime_error("prepare");
+      q->bind_all("wal_bench", int64_t{i + j}, int64_t{i});
+      must(q->run(), "insert");
+    }
+    must(db->exec("COMMIT"), "commit");
+  }
+  return rows / seconds_since(t0);
+}
+
+// ---- secud -----------------------------------------------------------------------------------
+
+json call(const test::Secud& s, const std::string& method, const std::string& path,
+          const json& body) {
+  auto r = test::admin(s, method, path, body.is_null() ? std::string() : body.dump());
+  if (r.status != 200) throw std::runtime_error(method + " " + path + ": " + r.body);
+  return r.json();
+}
+
+struct Setup {
+  std::string key, payer, payee;
+};
+
+Setup provision(const test::Secud& s) {
+  Setup out;
+  const auto org = call(s, "POST", "/v1/orgs", {{"name", "bench"}})["id"].get<std::string>();
+  const auto pol =
+      call(s, "POST", "/v1/policies", {{"org_id", org}, {"name", "all"}})["id"].get<std::string>();
+  out.payer = call(s, "POST", "/v1/agents",
+                   {{"org_id", org}, {"name", "payer"}, {"policy_ids", {pol}}})["id"];
+  out.payee = call(s, "POST", "/v1/agents", {{"org_id", org}, {"name", "payee"}})["id"];
+  const auto vendor = call(s, "POST", "/v1/vendors",
+                           {{"org_id", org},
+                            {"name", "unused"},
+                            {"base_url", "http://127.0.0.1:9"},
+                            {"api_key", "k-0123456789"},
+                            {"auth_type", "bearer"}})["id"];
+  out.key = call(s, "POST", "/v1/keys", {{"agent_id", out.payer}, {"vendor_id", vendor}})["key"];
+  call(s, "POST", "/v1/ledger/fund",
+       {{"agent_id", out.payer}, {"currency", "usd"}, {"amount", int64_t{1'000'000'000'000}}});
+  return out;
+}
+
+struct HttpRun {
+  int64_t ok = 0, failed = 0;
+  double seconds = 0;
+};
+
+HttpRun http_rate(const test::Secud& s, const Setup& st, int clients, double seconds) {
+  std::atomic<int64_t> ok{0}, failed{0};
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> threads;
+  const json body = {
+      {"rail", "internal"}, {"currency", "usd"}, {"amount", 1}, {"to_agent_id", st.payee}};
+  const std::string text = body.dump();
+  const auto t0 = Clock::now();
+  for (int c = 0; c < clients; ++c) {
+    threads.emplace_back([&] {
+      httplib::Client cli("127.0.0.1", s.port());
+      cli.set_tcp_nodelay(true);
+      cli.set_keep_alive(true);
+      cli.set_read_timeout(60, 0);
+      const httplib::Headers h = {{"Authorization", "Bearer " + st.key}};
+      while (!stop.load(std::memory_order_relaxed)) {
+        auto r = cli.Post("/v1/tx/transfer", h, text, "application/json");
+        (r && r->status == 200 ? ok : failed).fetch_add(1, std::memory_order_relaxed);
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  stop = true;
+  for (auto& t : threads)
+    t.join();
+  return {ok.load(), failed.load(), seconds_since(t0)};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const double seconds = argc > 1 ? std::stod(argv[1]) : 10.0;
+  std::vector<int> clients;
+  for (int i = 2; i < argc; ++i)
+    clients.push_back(std::stoi(argv[i]));
+  if (clients.empty()) clients = {1, 8, 32};
+  try {
+    test::TempDir tmp;
+    const double single = raw_rate(tmp.path() + "/single.db", 2000, 1);
+    const double batched = raw_rate(tmp.path() + "/batched.db", 200'000, 1000);
+    std::printf("raw SQLite, WAL, synchronous=FULL, same disk:\n");
+    std::printf("  single-row commits      %10.0f rows/s\n", single);
+    std::printf("  1000 rows per commit    %10.0f rows/s\n", batched);
+
+    test::Secud s;
+    const auto st = provision(s);
+    std::printf("secud internal-rail transfers over HTTP (keep-alive, %.0f s per run):\n", seconds);
+    for (int c : clients) {
+      const auto r = http_rate(s, st, c, seconds);
+      const double rate = r.ok / r.seconds;
+      std::printf(
+          "  %3d clients  %8.0f transfers/s  = %5.2f x single-row commits, %6.4f x "
+          "batched  (%lld ok, %lld failed)\n",
+          c, rate, rate / single, rate / batched, static_cast<long long>(r.ok),
+          static_cast<long long>(r.failed));
+    }
+    auto rec = call(s, "GET", "/v1/ledger/reconcile", nullptr);
+    auto w = call(s, "GET", "/v1/ledger/wallets?agent_id=" + st.payee, nullptr);
+    std::printf("after: reconcile balanced=%s, payee balance %lld\n",
+                rec["balanced"].get<bool>() ? "true" : "false",
+                static_cast<long long>(w["wallets"][0]["balance"].get<int64_t>()));
+    return rec["balanced"].get<bool>() ? 0 : 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ledger bench: %s\n", e.what());
+    return 1;
+  }
+}
