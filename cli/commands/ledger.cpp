@@ -50,17 +50,19 @@ void add_ledger_commands(CLI::App& app, Deps& d, RunState& rs) {
   wallets->add_option("--agent", *agent, "only this agent's wallets");
   wallets->add_option("--owner-type", *owner, "agent, org or system (platform admin)")
       ->check(CLI::IsMember({"agent", "org", "system"}));
+  calls(wallets, {"GET /v1/ledger/wallets"});
   wallets->callback([lo, agent, owner, &d, &rs] {
     rs.run = [lo, agent, owner, &d] {
       return call_and_print_list(
           d, "/v1/ledger/wallets" + list_query(*lo, {{"agent_id", *agent}, {"owner_type", *owner}}),
-          "wallets", kWalletColumns);
+          "wallets", kWalletColumns, lo->all);
     };
   });
 
   auto wid = std::make_shared<std::string>();
   auto* wallet = ledger->add_subcommand("wallet", "Show one wallet and its balance");
   wallet->add_option("wallet_id", *wid, "wallet id")->required();
+  calls(wallet, {"GET /v1/ledger/wallets/{id}"});
   wallet->callback([wid, &d, &rs] {
     rs.run = [wid, &d] {
       return call_and_print(d, "GET", "/v1/ledger/wallets/" + url_encode(*wid), nullptr,
@@ -79,6 +81,7 @@ void add_ledger_commands(CLI::App& app, Deps& d, RunState& rs) {
       ->check(CLI::PositiveNumber);
   fund->add_option("--network", fo->network, "network of the wallet (x402)");
   fund->add_option("--note", fo->note, "a note kept on the transfer");
+  calls(fund, {"POST /v1/ledger/fund"});
   fund->callback([fo, &d, &rs] {
     rs.run = [fo, &d] {
       nlohmann::json body = {{"currency", fo->currency}, {"amount", fo->amount}};
@@ -95,16 +98,18 @@ void add_ledger_commands(CLI::App& app, Deps& d, RunState& rs) {
   auto* history = ledger->add_subcommand("history", "Transfers paid or received, newest first");
   add_list_options(history, *ho);
   history->add_option("--wallet", *hw, "only transfers into or out of this wallet");
+  calls(history, {"GET /v1/ledger/transfers"});
   history->callback([ho, hw, &d, &rs] {
     rs.run = [ho, hw, &d] {
       return call_and_print_list(d, "/v1/ledger/transfers" + list_query(*ho, {{"wallet_id", *hw}}),
-                                 "transfers", kTransferColumns);
+                                 "transfers", kTransferColumns, ho->all);
     };
   });
 
   auto tid = std::make_shared<std::string>();
   auto* transfer = ledger->add_subcommand("transfer", "Show one transfer");
   transfer->add_option("transfer_id", *tid, "transfer id")->required();
+  calls(transfer, {"GET /v1/ledger/transfers/{id}"});
   transfer->callback([tid, &d, &rs] {
     rs.run = [tid, &d] {
       return call_and_print(d, "GET", "/v1/ledger/transfers/" + url_encode(*tid), nullptr,
@@ -118,6 +123,7 @@ void add_ledger_commands(CLI::App& app, Deps& d, RunState& rs) {
                              "Check the ledger: entries sum to zero, cached balances equal derived "
                              "(exit 1 when not balanced)");
   reconcile->add_option("--org", *rorg, "only this org's accounts (platform admin)");
+  calls(reconcile, {"GET /v1/ledger/reconcile"});
   reconcile->callback([rorg, &d, &rs] {
     rs.run = [rorg, &d] {
       auto r = call(d, "GET", "/v1/ledger/reconcile" + query_string({{"org_id", *rorg}}));

@@ -56,6 +56,8 @@ void add_marketplace_commands(CLI::App& app, Deps& d, RunState& rs) {
   auto* listings = mp->add_subcommand("listings", "Agents listed on the marketplace");
   listings->add_option("--limit", lo->limit, "page size (default 100, max 1000)");
   listings->add_option("--cursor", lo->cursor, "next_cursor of the previous page");
+  listings->add_flag("--all", lo->all, "fetch every page (follows next_cursor)");
+  calls(listings, {"GET /v1/marketplace/listings"});
   listings->callback([lo, &d, &rs] {
     rs.run = [lo, &d] {
       return call_and_print_list(
@@ -63,7 +65,7 @@ void add_marketplace_commands(CLI::App& app, Deps& d, RunState& rs) {
           "/v1/marketplace/listings" +
               query_string({{"limit", lo->limit ? std::to_string(lo->limit) : std::string()},
                             {"cursor", lo->cursor}}),
-          "listings", kListingColumns);
+          "listings", kListingColumns, lo->all);
     };
   });
 
@@ -84,21 +86,24 @@ void add_marketplace_commands(CLI::App& app, Deps& d, RunState& rs) {
   hire->add_option("--network", o->network, "network");
   hire->add_option("--asset", o->asset, "asset");
   hire->add_option("--idempotency-key", o->idempotency_key, "retry-safe key");
+  calls(hire, {"POST /v1/marketplace/hire"});
   hire->callback([o, &d, &rs] { rs.run = [o, &d] { return hire_run(*o, d); }; });
 
   auto ho = std::make_shared<ListOptions>();
   auto* hires = mp->add_subcommand("hires", "Hires made by the org or of its agents");
   add_list_options(hires, *ho);
+  calls(hires, {"GET /v1/marketplace/hires"});
   hires->callback([ho, &d, &rs] {
     rs.run = [ho, &d] {
       return call_and_print_list(d, "/v1/marketplace/hires" + list_query(*ho), "hires",
-                                 kHireColumns);
+                                 kHireColumns, ho->all);
     };
   });
 
   auto hid = std::make_shared<std::string>();
   auto* get = mp->add_subcommand("hire-get", "Show one hire");
   get->add_option("hire_id", *hid, "hire id")->required();
+  calls(get, {"GET /v1/marketplace/hires/{id}"});
   get->callback([hid, &d, &rs] {
     rs.run = [hid, &d] {
       return call_and_print(d, "GET", "/v1/marketplace/hires/" + url_encode(*hid), nullptr,

@@ -135,6 +135,7 @@ void add_tx_commands(CLI::App& app, Deps& d, RunState& rs) {
                        "retry-safe key: the same key and body answer the first transfer again");
   transfer->add_option("--approval-id", o->approval_id, "retry after this approval was granted");
   transfer->add_option("--meta", o->metadata, "metadata KEY=VALUE (repeatable)");
+  calls(transfer, {"POST /v1/tx/transfer"});
   transfer->callback([o, &d, &rs] { rs.run = [o, &d] { return transfer_run(*o, d); }; });
 
   struct StatsOptions {
@@ -146,6 +147,7 @@ void add_tx_commands(CLI::App& app, Deps& d, RunState& rs) {
   stats->add_option("--from", so->from, "start, RFC 3339 time or date (inclusive)");
   stats->add_option("--to", so->to, "end, RFC 3339 time or date (exclusive)");
   stats->add_option("--org", so->org, "org id (platform admin)");
+  calls(stats, {"GET /v1/tx/stats"});
   stats->callback([so, &d, &rs] {
     rs.run = [so, &d] {
       return call_and_print(
@@ -160,6 +162,7 @@ void add_tx_commands(CLI::App& app, Deps& d, RunState& rs) {
       tx->add_subcommand("public-stats", "Network-wide transfer totals (no credentials needed)");
   pub->add_option("--from", po->from, "start, RFC 3339 time or date (inclusive)");
   pub->add_option("--to", po->to, "end, RFC 3339 time or date (exclusive)");
+  calls(pub, {"GET /v1/public/tx/stats"});
   pub->callback([po, &d, &rs] {
     rs.run = [po, &d] {
       auto r = call(d, "GET",
