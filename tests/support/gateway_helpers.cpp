@@ -131,7 +131,8 @@ nlohmann::json settled_event(const Secud& s, const std::string& event_id) {
     REQUIRE(r.status == 200);
     const auto body = r.json();  // a named value: a range-for over a temporary's member dangles
     for (const auto& e : body["events"]) {
-      if (e["id"] == event_id && e["settled"] == true) return e;
+      // value(): a const json's operator[] on an absent key is undefined (asserts in Debug).
+      if (e.value("id", "") == event_id && e.value("settled", false)) return e;
     }
     if (std::chrono::steady_clock::now() > deadline) FAIL("event " << event_id << " not settled");
     std::this_thread::sleep_for(20ms);
