@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test.
 #   packaging/test.sh              # the dev preset (RelWithDebInfo)
-#   packaging/test.sh dev asan     # also under AddressSanitizer + UBSan (what CI runs)
+#   packaging/test.sh release asan # the release build and AddressSanitizer + UBSan (what CI runs)
 # Each preset builds into build/<preset>; ctest runs the unit and integration tests.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
