@@ -93,7 +93,8 @@ void add_orgs_users_commands(CLI::App& app, Deps& d, RunState& rs) {
   auto* orgs_create = orgs->add_subcommand("create",
                                            "Create an org (platform admin)\n"
                                            "  secuctl orgs create \"Acme Robotics\"");
-  orgs_create->add_option("name", *name, "the org's name")->required();
+  // Positional or --name, like every other create.
+  orgs_create->add_option("name,--name", *name, "the org's name")->required();
   calls(orgs_create, {"POST /v1/orgs"});
   orgs_create->callback([name, &d, &rs] {
     rs.run = [name, &d] {

@@ -18,8 +18,8 @@ class TempDir;
 
 // tests/peers of this source tree.
 std::string peers_dir();
-// True when node and tests/peers/node_modules are present (else peer tests are skipped with a
-// message saying how to install them).
+// True when node and tests/peers/node_modules are present. When they are not, throws (the test
+// fails and says how to install them) unless SECU_ALLOW_PEER_SKIP=1, then false (skipped).
 bool node_peers_available();
 
 // One running peer process: `node tests/peers/<script> args…`.
