@@ -200,6 +200,16 @@ CREATE INDEX keys_created ON keys (created_at, id);
 CREATE INDEX keys_agent ON keys (agent_id);
 CREATE INDEX keys_vendor ON keys (vendor_id);
 )sql"},
+    {31, "keys_filter_order",
+     R"sql(
+-- `keys list --agent/--vendor` pages newest first: the filter column then (created_at, id), so
+-- the page is read off the index in order instead of sorting every key of the agent
+-- (caught by tests/unit/test_query_plans.cpp).
+DROP INDEX keys_agent;
+DROP INDEX keys_vendor;
+CREATE INDEX keys_agent ON keys (agent_id, created_at, id);
+CREATE INDEX keys_vendor ON keys (vendor_id, created_at, id);
+)sql"},
     {40, "gateway_billing",
      R"sql(
 -- Approvals: one per request that needed a human. The grant is bound to `digest`
