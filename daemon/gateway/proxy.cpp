@@ -355,6 +355,15 @@ void run_upstream(std::shared_ptr<Stream> s, std::shared_ptr<ClientPool> pool, s
   bool reusable = false;
   {
     std::lock_guard lk(s->mu);
+    reusable = ok && !s->aborted;
+  }
+  // Only a connection that finished its exchange cleanly goes back to the pool; httplib closes
+  // it itself when the upstream said "Connection: close" and reconnects on the next use. It goes
+  // back BEFORE the stream learns the upstream is done, so by the time the agent has its last
+  // byte (and on_finish ran) the connection is already reusable.
+  if (reusable) pool->release(key, std::move(client));
+  {
+    std::lock_guard lk(s->mu);
     if (ok && !s->headers_ready) {
       // 204, 304 and HEAD answers have no body: httplib skips the response handler.
       s->status = ures.status;
@@ -368,12 +377,8 @@ void run_upstream(std::shared_ptr<Stream> s, std::shared_ptr<ClientPool> pool, s
       s->timed_out =
           Clock::now() - s->last_read >= timeouts.read_timeout - std::chrono::milliseconds(50);
     }
-    reusable = ok && !s->aborted;
     s->cv.notify_all();
   }
-  // Only a connection that finished its exchange cleanly goes back to the pool; httplib closes
-  // it itself when the upstream said "Connection: close" and reconnects on the next use.
-  if (reusable) pool->release(key, std::move(client));
 }
 
 }  // namespace

@@ -328,7 +328,7 @@ TEST_CASE("approval triggers: require_approval, min cost, actions", "[policy]") 
   }
 }
 
-TEST_CASE("approval patterns match loosely: case and ;params cannot dodge them", "[policy]") {
+TEST_CASE("approval patterns match loosely: case and matrix params cannot dodge them", "[policy]") {
   auto p = pol("pol_refunds");
   p.approval_actions = {"POST /v1/refunds*"};
   for (const char* path : {"/v1/refunds", "/V1/Refunds", "/v1/refunds;x=1", "/v1/refunds.",
