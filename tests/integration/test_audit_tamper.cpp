@@ -35,7 +35,7 @@ void tamper(const Secud& s, const std::string& sql) {
 
 }  // namespace
 
-TEST_CASE("audit tamper: verify names the first bad seq; old exports hold, rewritten ones fail",
+TEST_CASE("audit tamper: verify names the first bad seq, old exports hold, rewritten ones fail",
           "[audit][integration]") {
   REQUIRE(crypto::init().ok());
   Secud s;

@@ -93,7 +93,7 @@ TEST_CASE("lists: --all follows next_cursor across pages", "[cli][paging]") {
   CHECK(js.err.empty());  // no progress noise without a terminal
 }
 
-TEST_CASE("contexts: set, use, list, current; credentials never shown; 0600 enforced",
+TEST_CASE("contexts: set, use, list, current, credentials never shown, 0600 enforced",
           "[cli][contexts]") {
   Secud s;
   TempDir tmp;
@@ -145,7 +145,7 @@ TEST_CASE("contexts: set, use, list, current; credentials never shown; 0600 enfo
   CHECK(insecure.err.find("chmod 600") != std::string::npos);
 }
 
-TEST_CASE("colour only on request or a terminal; NO_COLOR wins over auto", "[cli][color]") {
+TEST_CASE("colour only on request or a terminal, NO_COLOR wins over auto", "[cli][color]") {
   Secud s;
   auto org = make_org(s, "Acme");
   const std::map<std::string, std::string> env = {{"SECU_ADDR", s.url()},

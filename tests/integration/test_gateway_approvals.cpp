@@ -229,7 +229,7 @@ TEST_CASE("approvals: who may list and decide", "[gateway][approvals]") {
   CHECK(ok.json()["decided_by"] != "admin");
 }
 
-TEST_CASE("approvals: require_approval and approval_actions; the kill-switch cancels pending",
+TEST_CASE("approvals: require_approval and approval_actions, the kill-switch cancels pending",
           "[gateway][approvals]") {
   Secud s;
   Upstream up;

@@ -83,7 +83,7 @@ TEST_CASE("gateway: an allowed request reaches the vendor with its credential an
   CHECK(admin(s, "GET", "/v1/keys/" + g.key_id).json().contains("last_used_at"));
 }
 
-TEST_CASE("gateway: credential injection per auth_type; the agent's Authorization is stripped",
+TEST_CASE("gateway: credential injection per auth_type, the agent's Authorization is stripped",
           "[gateway]") {
   Secud s;
   Upstream up;
@@ -192,7 +192,7 @@ TEST_CASE("gateway: every deny reason answers 403 with its code and is billed an
   }
 }
 
-TEST_CASE("gateway: bad credentials answer 401; agent keys are refused on the control plane",
+TEST_CASE("gateway: bad credentials answer 401, agent keys are refused on the control plane",
           "[gateway]") {
   Secud s;
   Upstream up;

@@ -8,7 +8,7 @@
 using namespace secu::test;
 using nlohmann::json;
 
-TEST_CASE("the platform admin creates orgs; everyone lists only what they may see", "[orgs]") {
+TEST_CASE("the platform admin creates orgs, everyone lists only what they may see", "[orgs]") {
   Secud s;
   auto created = admin(s, "POST", "/v1/orgs", json{{"name", "  Globex  "}}.dump());
   INFO(created.body);
@@ -63,7 +63,7 @@ TEST_CASE("org lists page newest first with a cursor", "[orgs][paging]") {
   CHECK(seen == std::vector<std::string>(ids.rbegin(), ids.rend()));
 }
 
-TEST_CASE("owners and admins create users in their org; the platform admin in any", "[users]") {
+TEST_CASE("owners and admins create users in their org, the platform admin in any", "[users]") {
   Secud s;
   auto a = signup_account(s, "olive@a.test", "A");
   auto r =

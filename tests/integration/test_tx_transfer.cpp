@@ -384,7 +384,7 @@ TEST_CASE("tx: bad input is a 400 that writes nothing", "[tx]") {
   CHECK(balance(s, p.payer.agent) == 1000);
 }
 
-TEST_CASE("tx: an agent of another org can be paid; neither org sees the other's wallets", "[tx]") {
+TEST_CASE("tx: an agent of another org can be paid, neither org sees the other's wallets", "[tx]") {
   Secud s;
   auto p = make_payers(s);
   const auto org_b = make_org(s, "Payee Org");

@@ -146,7 +146,7 @@ TEST_CASE("budgets admit exactly up to the budget, never past it", "[billing_mat
   CHECK(admitted == 10);
 }
 
-TEST_CASE("the UTC day window is [midnight, next midnight)", "[billing_math]") {
+TEST_CASE("the UTC day window runs from midnight to the next midnight", "[billing_math]") {
   const int64_t t = 1'795'707'796'123;  // 2026-11-26T15:43:16.123Z
   auto w = utc_day(t);
   CHECK(w.start_ms == 1'795'651'200'000);
