@@ -3,6 +3,8 @@
 // rail work is secu/tx.hpp; this file parses, picks the rail, renders.
 #include <nlohmann/json.hpp>
 
+#include "integrations/stripe_client.hpp"
+#include "integrations/stripe_rail.hpp"
 #include "integrations/x402_facilitator.hpp"
 #include "secu/billing.hpp"
 #include "secu/clock.hpp"
@@ -46,6 +48,20 @@ Error denial(const gateway_core::DecisionResult& r) {
   if (!r.deny_reason.empty()) e.extra["deny_reason"] = r.deny_reason;
   if (!r.approval_id.empty()) e.extra["approval_id"] = r.approval_id;
   e.extra["event_id"] = r.event_id;
+  return e;
+}
+
+// A failed stripe-rail transfer answers Stripe's error (502/504 from the Stripe client), naming
+// the failed transfer; a replay, which no longer has Stripe's answer, rebuilds it from the row.
+Error stripe_failure(const store::TransferRow& t, const std::optional<Error>& rail_error) {
+  Error e = rail_error ? *rail_error
+                       : Error::make(ErrorKind::kUpstream, "stripe_error",
+                                     "Stripe did not take the payment (" +
+                                         t.failure_code.value_or("failed") + ")");
+  e.extra["transfer_id"] = t.id;
+  e.extra["failure_code"] = t.failure_code.value_or("");
+  if (t.event_id) e.extra["event_id"] = *t.event_id;
+  if (t.external_ref) e.extra["payment_intent_id"] = *t.external_ref;
   return e;
 }
 
@@ -112,9 +128,13 @@ void transfer(Ctx& c) {
   ctx.approval_ttl_ms = cfg->approval_ttl_s * 1000;
   ctx.hold_ttl_ms = cfg->transfer_hold_ttl_s * 1000;
 
-  // The rails outside Secu. stripe: wired once the Stripe client is merged (rail_not_configured
-  // until then, never a fake success).
+  // The rails outside Secu; none configured → tx::transfer answers 400 rail_not_configured.
   std::unique_ptr<tx::Rail> rail;
+  if (req.rail == "stripe") {
+    if (auto client = StripeClient::from_config(*cfg); client.ok()) {
+      rail = std::make_unique<StripeRail>(std::move(*client));
+    }
+  }
   if (req.rail == "x402" && !cfg->x402_facilitator_url.empty()) {
     X402Settings s;
     s.base_url = cfg->x402_facilitator_url;
@@ -126,6 +146,9 @@ void transfer(Ctx& c) {
   auto out = Ctx::unwrap(tx::transfer(c.app().store(), ctx, req, rail.get()));
   if (out.replayed) {
     c.set_header("Idempotent-Replayed", "true");
+    if (out.transfer->rail == "stripe" && out.transfer->status == "failed") {
+      Ctx::fail(stripe_failure(*out.transfer, std::nullopt));  // the first answer was an error
+    }
     c.reply(200, ledger::transfer_json(*out.transfer));
     return;
   }
@@ -142,6 +165,7 @@ void transfer(Ctx& c) {
     c.reply(202, pending);
     return;
   }
+  if (out.rail_error) Ctx::fail(stripe_failure(*out.transfer, out.rail_error));
   c.reply(200, ledger::transfer_json(*out.transfer));
 }
 

@@ -17,6 +17,15 @@
 //   GET  /v1/invoices/:id
 //   POST /v1/invoices/:id/finalize   draft → open (paid when nothing is due)
 //   DELETE /v1/customers/:id         (missing from stripe-stateful-mock) {id, object, deleted}
+//   POST /v1/payment_intents         amount, currency, confirm, payment_method (pm_…) or
+//                                    payment_method_data[shared_payment_granted_token] (spt_…),
+//                                    automatic_payment_methods[enabled|allow_redirects],
+//                                    return_url, description, metadata. Confirmed with a test
+//                                    payment method whose id contains "chargeDeclined" → 402
+//                                    card_error card_declined (the PaymentIntent in the error,
+//                                    requires_payment_method), "authenticationRequired" →
+//                                    requires_action; any other → succeeded.
+//   GET  /v1/payment_intents/:id     POST /v1/payment_intents/:id/cancel
 // Errors are Stripe's error objects: {"error":{"type","code","message","param"?}}.
 //
 // Test controls (no auth, outside /v1):
@@ -306,6 +315,102 @@ function finalizeInvoice(req) {
   return inv;
 }
 
+// ---- payment intents --------------------------------------------------------------------------
+
+const paymentIntents = new Map(); // id → payment intent
+
+function createPaymentIntent(req) {
+  const p = req.body;
+  const amount = integerParam(p, "amount", true);
+  if (amount < 1) throw invalid("This value must be greater than or equal to 1.", "amount");
+  if (!p.currency) throw missingParam("currency");
+  if (!/^[a-z]{3}$/.test(String(p.currency))) {
+    throw invalid(`Invalid currency: ${p.currency}.`, "currency");
+  }
+  const confirm = booleanParam(p, "confirm", false);
+  const spt = p.payment_method_data && p.payment_method_data.shared_payment_granted_token;
+  const pm = p.payment_method || (spt ? "pm_from_" + spt : null);
+  const auto = p.automatic_payment_methods || {};
+  if (confirm && !pm) {
+    throw invalid(
+      "You cannot confirm this PaymentIntent because it's missing a payment method.",
+      "payment_method",
+      "payment_intent_unexpected_state"
+    );
+  }
+  if (confirm && auto.enabled === "true" && auto.allow_redirects !== "never" && !p.return_url) {
+    throw invalid(
+      "This PaymentIntent is configured to accept payment methods enabled in your Dashboard, " +
+        "some of which may require a full page redirect to succeed. Provide a `return_url` or " +
+        "set `automatic_payment_methods[allow_redirects]` to `never`.",
+      "return_url"
+    );
+  }
+  const pi = {
+    id: newId("pi_"),
+    object: "payment_intent",
+    amount,
+    amount_received: 0,
+    capture_method: "automatic",
+    client_secret: null,
+    confirmation_method: "automatic",
+    created: now(),
+    currency: String(p.currency),
+    description: p.description || null,
+    last_payment_error: null,
+    latest_charge: null,
+    livemode: false,
+    metadata: metadataOf(p),
+    next_action: null,
+    payment_method: pm,
+    status: pm ? "requires_confirmation" : "requires_payment_method",
+  };
+  pi.client_secret = pi.id + "_secret_" + newId("");
+  paymentIntents.set(pi.id, pi);
+  if (!confirm) return pi;
+  const trigger = String(spt || pm);
+  if (trigger.includes("chargeDeclined")) {
+    pi.status = "requires_payment_method";
+    pi.last_payment_error = {
+      type: "card_error",
+      code: "card_declined",
+      decline_code: "generic_decline",
+      message: "Your card was declined.",
+    };
+    throw new RestError(402, { ...pi.last_payment_error, payment_intent: pi });
+  }
+  if (trigger.includes("authenticationRequired")) {
+    pi.status = "requires_action";
+    pi.next_action = { type: "use_stripe_sdk", use_stripe_sdk: {} };
+    return pi;
+  }
+  pi.status = "succeeded";
+  pi.amount_received = amount;
+  pi.latest_charge = newId("ch_");
+  return pi;
+}
+
+function paymentIntentOf(id) {
+  const pi = paymentIntents.get(id);
+  if (!pi) throw noSuch("payment_intent", id, "intent");
+  return pi;
+}
+
+function cancelPaymentIntent(req) {
+  const pi = paymentIntentOf(req.params.id);
+  if (pi.status === "succeeded" || pi.status === "canceled" || pi.status === "processing") {
+    throw invalid(
+      `You cannot cancel this PaymentIntent because it has a status of ${pi.status}.`,
+      undefined,
+      "payment_intent_unexpected_state"
+    );
+  }
+  pi.status = "canceled";
+  pi.canceled_at = now();
+  pi.cancellation_reason = req.body.cancellation_reason || null;
+  return pi;
+}
+
 // ---- the app -----------------------------------------------------------------------------------
 
 const app = express();
@@ -418,6 +523,15 @@ stripeRoutes.get("/v1/invoices/:id", (req, res) => {
 });
 stripeRoutes.post("/v1/invoices/:id/finalize", (req, res) =>
   res.status(200).json(finalizeInvoice(req))
+);
+stripeRoutes.post("/v1/payment_intents", (req, res) =>
+  res.status(200).json(createPaymentIntent(req))
+);
+stripeRoutes.get("/v1/payment_intents/:id", (req, res) =>
+  res.status(200).json(paymentIntentOf(req.params.id))
+);
+stripeRoutes.post("/v1/payment_intents/:id/cancel", (req, res) =>
+  res.status(200).json(cancelPaymentIntent(req))
 );
 app.use("/", stripeRoutes);
 app.use("/", routes); // stripe-stateful-mock's own (customers, ...), its 404 last

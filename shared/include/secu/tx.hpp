@@ -7,7 +7,7 @@
 //   * internal: ONE write job decides, moves the money between the two wallets, settles the
 //     billing event, writes the transfer row and its audit entry. Insufficient funds fail the
 //     whole job (409, nothing moved, nothing recorded, the reservation undone).
-//   * external rails (x402 now; stripe through the same seam): job A decides, holds the
+//   * external rails (x402 and stripe, through the Rail seam): job A decides, holds the
 //     amount on the payer's wallet and records the transfer as pending; the rail is called
 //     outside the writer; job B posts the hold to the rail's settlement account (settled) or
 //     voids it (failed), settles the billing event and audits. A crash between A and B leaves
@@ -78,6 +78,9 @@ struct RailResult {
   std::string external_ref;  // the rail's id for it (transaction hash, PaymentIntent id)
   std::string failure_code;  // when not settled: the rail's reason, snake_case
   std::string message;
+  // When not settled: the error to answer instead of the failed transfer (the stripe rail
+  // answers Stripe's own 502/504; x402 leaves it empty and answers 200 status failed).
+  std::optional<Error> error;
 };
 // A payment rail outside Secu. Implementations live with the daemon's integrations (they do
 // I/O); pay() is called outside any write job and must not throw.
@@ -106,6 +109,7 @@ struct TransferOutcome {
   gateway_core::DecisionResult decision;       // deny / pending: what to answer
   std::optional<store::TransferRow> transfer;  // allowed (or replayed)
   bool replayed = false;
+  std::optional<Error> rail_error;  // the rail failed and said how to answer (RailResult::error)
 };
 
 // Runs the transfer (see above). `rail` is the rail of an external transfer (null for

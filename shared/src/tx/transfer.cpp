@@ -227,6 +227,7 @@ Result<TransferOutcome> transfer(store::Store& st, const TransferContext& ctx,
     row = std::move(done);
     return {};
   }));
+  if (!rr.settled && rr.error) out.rail_error = rr.error;
   out.transfer = row;
   return out;
 }

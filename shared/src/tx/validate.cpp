@@ -23,9 +23,16 @@ Status validate(TransferRequest& r) {
       return Error::invalid("to_address is required on the x402 rail", "to_address");
     if (!r.network) return Error::invalid("network is required on the x402 rail", "network");
     if (!r.asset) return Error::invalid("asset is required on the x402 rail", "asset");
-  } else if (!r.shared_payment_token) {
-    return Error::invalid("shared_payment_token is required on the stripe rail",
-                          "shared_payment_token");
+  } else {
+    if (!r.shared_payment_token) {
+      return Error::invalid("shared_payment_token is required on the stripe rail",
+                            "shared_payment_token");
+    }
+    if (r.to_address) return Error::invalid("to_address is for the x402 rail", "to_address");
+    // Stripe charges ISO 4217 currencies only (not usdc or other assets).
+    if (r.currency.size() != 3) {
+      return Error::invalid("the stripe rail takes a 3-letter ISO currency code", "currency");
+    }
   }
   size_t bytes = 0;
   if (r.metadata.size() > kMaxMetadataKeys) {
