@@ -62,6 +62,23 @@ bash --norc --noprofile -c '
   source /usr/share/bash-completion/bash_completion
   __load_completion secuctl && complete -p secuctl' || fail "bash-completion did not load secuctl"
 
+# The installed scripts call the installed /usr/bin/secuctl (no server: subcommands only).
+if command -v fish >/dev/null; then
+  step "fish loads the installed completion (vendor_completions.d)"
+  # Not --no-config: that also drops the vendor_completions.d paths; a fresh HOME instead.
+  fish_home=$(mktemp -d)
+  HOME=$fish_home XDG_CONFIG_HOME=$fish_home fish -c 'complete --do-complete="secuctl ag"' |
+    grep -q '^agents' ||
+    fail "fish did not complete secuctl ag"
+  rm -rf "$fish_home"
+  echo "ok secuctl ag -> agents"
+fi
+if command -v zsh >/dev/null; then
+  step "zsh finds the installed completion on its fpath"
+  zsh -fc 'for d in $fpath; do [[ -r $d/_secuctl ]] && print $d/_secuctl; done; true' | grep . ||
+    fail "_secuctl is not on zsh's fpath"
+fi
+
 if command -v systemd-analyze >/dev/null; then
   step "systemd-analyze verify / security (installed unit)"
   systemd-analyze verify /lib/systemd/system/secud.service
