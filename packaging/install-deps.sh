@@ -12,6 +12,10 @@ packages=(
   libcli11-dev libcpp-httplib-dev nlohmann-json3-dev libsqlite3-dev libfmt-dev
   libsodium-dev catch2 libssl-dev libcurl4-openssl-dev zlib1g-dev
   sqlite3 curl clang-format procps
+  # Docs and shell tests: man pages render (groff -ww, man -l), completions in real shells.
+  groff-base man-db bash-completion zsh fish tmux
+  # Packaging: CPack's .deb (dpkg-shlibdeps, file), the unit checks (systemd-analyze).
+  dpkg-dev file systemd
 )
 # Node.js runs the test peers (SMTP, OIDC, Stripe); keep a Node that is already there.
 command -v node >/dev/null 2>&1 || packages+=(nodejs)

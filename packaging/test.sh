@@ -2,6 +2,7 @@
 # Installs what is missing, builds, and runs every test.
 #   packaging/test.sh              # the dev preset (RelWithDebInfo)
 #   packaging/test.sh release asan # the release build and AddressSanitizer + UBSan (what CI runs)
+#   SECU_TEST_DEB=1 packaging/test.sh   # also builds, installs (dpkg, root) and purges the .deb
 # Each preset builds into build/<preset>; ctest runs the unit and integration tests.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -22,3 +23,9 @@ for preset in "${presets[@]}"; do
   export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
   ctest --preset "$preset"
 done
+
+# The .deb installs into this machine (dpkg -i needs root): only when asked.
+if [ "${SECU_TEST_DEB:-0}" = 1 ]; then
+  echo "==> .deb: build, install, check, purge" >&2
+  "$root/tests/packaging/deb_test.sh" "$root/build/${presets[0]}"
+fi

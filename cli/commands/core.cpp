@@ -1,4 +1,4 @@
-// secuctl health | version | api: the foundation commands.
+// secuctl health | metrics | version | api: the foundation commands.
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -105,6 +105,19 @@ void add_core_commands(CLI::App& app, Deps& d, RunState& rs) {
       "--live", [probe] { *probe = "/livez"; }, "liveness: the process serves HTTP (GET /livez)");
   calls(health, {"GET /healthz", "GET /livez", "GET /readyz"});
   health->callback([probe, &d, &rs] { rs.run = [probe, &d] { return health_run(d, *probe); }; });
+
+  auto* metrics = app.add_subcommand(
+      "metrics", "Print secud's Prometheus metrics (GET /metrics; needs the admin token)");
+  calls(metrics, {"GET /metrics"});
+  metrics->callback([&d, &rs] {
+    rs.run = [&d] {
+      // Prometheus text as secud wrote it: it has no table or JSON form, -o does not apply.
+      auto r = call(d, "GET", "/metrics");
+      if (!r.ok()) return r.exit_code;
+      *d.out << r.body;
+      return kExitOk;
+    };
+  });
 
   auto* version = app.add_subcommand("version", "Print secuctl's version");
   version->callback([&d, &rs] {

@@ -158,6 +158,10 @@ void handle(Ctx& c) {
     SECU_TRY(r, gateway_core::decide(tx, in, c.audit_entry({}, {}, {}, {})));
     return {};
   });
+  c.app().metrics.observe_decision(
+      r.verdict == gateway_core::Verdict::kAllow     ? Metrics::Decision::kAllowed
+      : r.verdict == gateway_core::Verdict::kPending ? Metrics::Decision::kPendingApproval
+                                                     : Metrics::Decision::kDenied);
   c.set_header("X-Secu-Event-Id", r.event_id);
   if (r.verdict == gateway_core::Verdict::kDeny) Ctx::fail(denial(r));
   if (r.verdict == gateway_core::Verdict::kPending) {

@@ -1,4 +1,4 @@
-// Liveness and readiness: /healthz (the contract's), /livez and /readyz.
+// Liveness and readiness: /healthz (the contract's), /livez and /readyz; /metrics.
 #include <nlohmann/json.hpp>
 
 #include "server/app.hpp"
@@ -23,6 +23,12 @@ void register_health_routes(RouteTable& t) {
     } else {
       c.reply(200, {{"status", "ready"}});
     }
+  });
+  // Prometheus text format. The admin token only: the counters tell who is busy with what
+  // (route templates, decision outcomes), which is not for anonymous callers, and a scraper
+  // reads its bearer token from a file (Prometheus `authorization.credentials_file`).
+  t.add("GET", "/metrics", Access::kPlatformAdmin, "Prometheus metrics", [](Ctx& c) {
+    c.reply_text(200, c.app().metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
   });
 }
 

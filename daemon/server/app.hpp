@@ -12,6 +12,7 @@
 #include "secu/crypto.hpp"
 #include "secu/store.hpp"
 #include "server/config.hpp"
+#include "server/metrics.hpp"
 
 namespace secu::gateway {
 class Runtime;
@@ -50,6 +51,8 @@ class App {
   // The gateway (proxy, open streams, settler, approval sweep); set by `secud serve` before
   // the server starts, null where no gateway runs.
   std::shared_ptr<gateway::Runtime> gateway;
+  // Counters behind GET /metrics; sized for the route table by the Server.
+  Metrics metrics;
 
  private:
   mutable std::mutex m_config_mu;

@@ -22,6 +22,8 @@ constexpr size_t kMaxBody = 1024 * 1024;  // DESIGN.md: 413 above 1 MiB
 
 // Per-worker request start; httplib runs pre-routing, handler and logger on one thread.
 thread_local std::chrono::steady_clock::time_point t_start{};
+// The matched route's index in the table, for the metrics the logger records.
+thread_local size_t t_route = Metrics::kUnmatched;
 
 bool valid_request_id(const std::string& id) {
   if (id.empty() || id.size() > 128) return false;
@@ -80,6 +82,7 @@ struct Server::Impl {
   void dispatch(const httplib::Request& req, httplib::Response& res) {
     const std::string rid = request_id_of(res);
     auto m = routes.match(req.method == "HEAD" ? "GET" : req.method, req.path);
+    if (m.route) t_route = static_cast<size_t>(m.route - routes.routes().data());
     Ctx ctx(app, req, res, rid, std::move(m.params));
     try {
       if (!m.route) {
@@ -190,7 +193,7 @@ struct Server::Impl {
         });
 
     // Access log: method, route path (no query string: it can carry tokens), status, time.
-    h->set_logger([](const httplib::Request& req, const httplib::Response& res) {
+    h->set_logger([this](const httplib::Request& req, const httplib::Response& res) {
       int64_t us = 0;
       if (t_start.time_since_epoch().count() != 0) {
         us = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -198,6 +201,8 @@ struct Server::Impl {
                  .count();
       }
       t_start = {};
+      app.metrics.observe_request(t_route, res.status, us);
+      t_route = Metrics::kUnmatched;
       log::info("request", {{"request_id", res.get_header_value("X-Request-Id")},
                             {"method", req.method},
                             {"path", req.path},
@@ -210,6 +215,7 @@ struct Server::Impl {
 
 Server::Server(App& app, RouteTable routes)
     : m_impl(std::make_unique<Impl>(app, std::move(routes))) {
+  app.metrics.init(m_impl->routes);
   const auto cfg = app.config();
   if (!cfg->tls_cert.empty()) {
     m_impl->http =

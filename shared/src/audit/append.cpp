@@ -4,6 +4,7 @@
 #include "secu/audit/merkle.hpp"
 #include "secu/clock.hpp"
 #include "secu/crypto.hpp"
+#include "secu/metrics.hpp"
 #include "secu/store/audit_log.hpp"
 #include "secu/store/audit_merkle.hpp"
 
@@ -162,7 +163,9 @@ nlohmann::json redact(const nlohmann::json& d) {
   return d;
 }
 
-Result<Appended> append(store::WriteTx& tx, const Entry& in) {
+namespace {
+
+Result<Appended> append_unmetered(store::WriteTx& tx, const Entry& in) {
   Entry e = in;
   e.details = redact(in.details.is_null() ? nlohmann::json::object() : in.details);
   // The head is read inside this transaction: the writer is the only appender, and a
@@ -190,6 +193,20 @@ Result<Appended> append(store::WriteTx& tx, const Entry& in) {
   // the change being audited (fail closed).
   SECU_TRY_VOID(add_leaf(tx.db, row.seq - 1, merkle::hash_leaf(canonical)));
   return Appended{row.seq, row.hash};
+}
+
+}  // namespace
+
+Result<Appended> append(store::WriteTx& tx, const Entry& in) {
+  auto r = append_unmetered(tx, in);
+  if (!r.ok()) {
+    metrics::audit_append_failures().inc();
+    return r;
+  }
+  // Counted once the job's transaction committed: a dry run or a job that fails later rolls
+  // this entry back, and an entry that never reached the log is no append.
+  tx.after_commit([] { metrics::audit_appends().inc(); });
+  return r;
 }
 
 }  // namespace secu::audit
