@@ -12,6 +12,7 @@
 #include "secu/clock.hpp"
 #include "secu/crypto.hpp"
 #include "secu/gateway_core.hpp"
+#include "secu/governance.hpp"
 #include "secu/money.hpp"
 #include "secu/policy.hpp"
 #include "secu/store/agents.hpp"
@@ -36,19 +37,6 @@ struct Loaded {
   std::optional<store::VendorRow> vendor;
   std::optional<store::BillingSettingsRow> settings;
 };
-
-policy::Policy to_policy(const store::PolicyRow& p) {
-  policy::Policy out;
-  out.id = p.id;
-  out.name = p.name;
-  out.allowed_actions = p.allowed_actions;
-  out.denied_path_prefixes = p.denied_path_prefixes;
-  out.max_cost_per_request_micros = p.max_cost_per_request_micros;
-  out.require_approval = p.require_approval;
-  out.approval_min_cost_micros = p.approval_min_cost_micros;
-  out.approval_actions = p.approval_actions;
-  return out;
-}
 
 Error unauthenticated() {
   return Error::unauthenticated("invalid or revoked key");
@@ -116,7 +104,7 @@ void handle(Ctx& c) {
   std::vector<policy::Policy> policies;
   policies.reserve(l.policies.size());
   for (const auto& p : l.policies)
-    policies.push_back(to_policy(p));
+    policies.push_back(governance::policy_of(p));
   policy::Request preq;
   preq.action = c.header("X-Secu-Action");
   preq.method = c.method();

@@ -8,6 +8,7 @@
 #include "integrations/x402_facilitator.hpp"
 #include "secu/billing.hpp"
 #include "secu/clock.hpp"
+#include "secu/governance.hpp"
 #include "secu/json_input.hpp"
 #include "secu/ledger.hpp"
 #include "secu/money.hpp"
@@ -27,19 +28,6 @@ namespace secu::daemon {
 namespace {
 
 constexpr json::StrRule kId{.min_len = 1, .max_len = 64};
-
-policy::Policy to_policy(const store::PolicyRow& p) {
-  policy::Policy out;
-  out.id = p.id;
-  out.name = p.name;
-  out.allowed_actions = p.allowed_actions;
-  out.denied_path_prefixes = p.denied_path_prefixes;
-  out.max_cost_per_request_micros = p.max_cost_per_request_micros;
-  out.require_approval = p.require_approval;
-  out.approval_min_cost_micros = p.approval_min_cost_micros;
-  out.approval_actions = p.approval_actions;
-  return out;
-}
 
 Error denial(const gateway_core::DecisionResult& r) {
   Error e = Error::make(r.status == 401 ? ErrorKind::kUnauthenticated : ErrorKind::kForbidden,
@@ -111,7 +99,7 @@ void transfer(Ctx& c) {
 
   std::vector<policy::Policy> ps;
   for (const auto& p : policies)
-    ps.push_back(to_policy(p));
+    ps.push_back(governance::policy_of(p));
   policy::Request preq;
   preq.action = "tx.transfer";  // not an HTTP request: path rules do not apply
   preq.cost_micros = req.amount_micros.value_or(0);

@@ -13,6 +13,7 @@
 
 #include "secu/audit.hpp"
 #include "secu/crypto.hpp"
+#include "secu/policy.hpp"
 #include "secu/store.hpp"
 #include "secu/store/agents.hpp"
 #include "secu/store/keys.hpp"
@@ -102,5 +103,8 @@ Result<store::KeyRow> revoke_key(store::WriteTx& tx, const std::string& scope_or
                                  const std::string& key_id, const audit::Entry& base);
 
 constexpr std::string_view kAgentKeyPrefix = "sk_secu_";
+
+// A stored policy as the policy engine evaluates it (the gateway and transfers decide alike).
+policy::Policy policy_of(const store::PolicyRow& p);
 
 }  // namespace secu::governance

@@ -91,4 +91,17 @@ Result<store::PolicyRow> update_policy(store::WriteTx& tx, const std::string& sc
   return p;
 }
 
+policy::Policy policy_of(const store::PolicyRow& p) {
+  policy::Policy out;
+  out.id = p.id;
+  out.name = p.name;
+  out.allowed_actions = p.allowed_actions;
+  out.denied_path_prefixes = p.denied_path_prefixes;
+  out.max_cost_per_request_micros = p.max_cost_per_request_micros;
+  out.require_approval = p.require_approval;
+  out.approval_min_cost_micros = p.approval_min_cost_micros;
+  out.approval_actions = p.approval_actions;
+  return out;
+}
+
 }  // namespace secu::governance
