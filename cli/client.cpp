@@ -1,4 +1,5 @@
 #include "client.hpp"
+#include "secu/percent.hpp"
 
 #include <httplib.h>
 
@@ -66,18 +67,7 @@ Result<Reply> Client::call(const std::string& method, const std::string& path,
 }
 
 std::string url_encode(const std::string& s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
+  return percent_encode(s);
 }
 
 }  // namespace secu::cli

@@ -1,4 +1,5 @@
 #include "gateway/upstream.hpp"
+#include "secu/percent.hpp"
 
 #include <cctype>
 
@@ -167,18 +168,7 @@ std::string remove_query_param(std::string_view query, std::string_view name) {
 }
 
 std::string encode_component(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0xF];
-    }
-  }
-  return out;
+  return percent_encode(s);
 }
 
 }  // namespace detail

@@ -1,4 +1,5 @@
 #include "integrations/oidc_client.hpp"
+#include "secu/percent.hpp"
 
 #include <httplib.h>
 
@@ -164,18 +165,7 @@ std::string basic_auth(const std::string& id, const std::string& secret) {
 }  // namespace
 
 std::string form_encode(std::string_view s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
+  return percent_encode(s);
 }
 
 Result<Discovery> discover(const std::string& issuer) {

@@ -1,4 +1,5 @@
 #include "browser.hpp"
+#include "secu/percent.hpp"
 
 #include <regex>
 #include <stdexcept>
@@ -64,18 +65,7 @@ std::string resolve_url(const std::string& base, const std::string& location) {
 }
 
 std::string form_encode(const std::string& s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
+  return percent_encode(s);
 }
 
 std::string query_param(const std::string& url, const std::string& name) {
