@@ -18,7 +18,7 @@ void register_health_routes(RouteTable& t) {
   t.add("GET", "/readyz", Access::kPublic, "Readiness: storage writable, not draining", [](Ctx& c) {
     if (c.app().draining) {
       c.reply_error(Error::make(ErrorKind::kUnavailable, "draining", "shutting down"));
-    } else if (!c.app().store().ready()) {
+    } else if (!c.app().store().probe_ready()) {
       c.reply_error(Error::unavailable("storage is not accepting writes"));
     } else {
       c.reply(200, {{"status", "ready"}});

@@ -8,9 +8,12 @@
 //     returns only after that COMMIT succeeded, so nothing is acknowledged that a crash could
 //     lose. If COMMIT fails, every job of the batch answers kUnavailable and nothing of the
 //     batch is visible.
-//  3. After a failed commit the store is "degraded" (ready() is false) until a later commit
-//     succeeds; writes keep being attempted, so the daemon recovers without a restart when the
-//     disk has room again.
+//  3. After a failed commit, or a job failing on a storage error (disk full, I/O, read-only),
+//     the store is "degraded" (ready() is false) until a later commit succeeds; writes keep
+//     being attempted, so the daemon recovers without a restart when the disk has room again.
+//  3a. SQLite may roll the whole transaction back by itself on SQLITE_FULL or an I/O error.
+//     The jobs after that point are not run (a SAVEPOINT outside a transaction would commit on
+//     its own), and the batch answers kUnavailable.
 //  4. Readers see only committed data (WAL snapshot per read transaction).
 // Thread-safety: write() and read() may be called from any thread.
 #pragma once
@@ -73,6 +76,9 @@ class Store {
 
   // False while the last commit failed (invariant 3) or after close().
   bool ready() const { return !m_degraded.load() && !m_stopping.load(); }
+  // ready(), but while degraded first tries one small write (at most every 200 ms), so the
+  // store turns ready again when the disk has room even if no client writes (/readyz).
+  bool probe_ready();
   // Schema version after migrations.
   int schema_version() const { return m_schema_version; }
   // Stops the writer after draining queued jobs; later writes answer kUnavailable.
@@ -96,6 +102,7 @@ class Store {
   std::deque<std::shared_ptr<Job>> m_queue;  // GUARDED_BY(m_mu)
   std::atomic<bool> m_stopping{false};
   std::atomic<bool> m_degraded{false};
+  std::atomic<int64_t> m_last_probe_ms{0};
   std::thread m_writer;
 
   std::mutex m_readers_mu;

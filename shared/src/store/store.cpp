@@ -1,5 +1,8 @@
 #include "secu/store.hpp"
 
+#include <sqlite3.h>
+
+#include "secu/clock.hpp"
 #include "secu/log.hpp"
 #include "secu/migrations.hpp"
 
@@ -73,11 +76,19 @@ void Store::writer_loop() {
 void Store::run_batch(std::vector<std::shared_ptr<Job>>& batch) {
   std::vector<std::function<void()>> after;
   Status batch_status;
+  bool storage_fault = false;
   auto tx = Tx::begin(*m_writer_db);
   if (!tx.ok()) {
     batch_status = tx.take_error();
   } else {
     for (auto& job : batch) {
+      // Invariant 3a: the batch transaction is gone (SQLite rolled it back after a storage
+      // error); running on would autocommit each job behind the batch's back.
+      if (sqlite3_get_autocommit(m_writer_db->raw()) != 0) {
+        job->result = Error::unavailable();
+        storage_fault = true;
+        continue;
+      }
       auto sp = Savepoint::begin(*m_writer_db);
       if (!sp.ok()) {
         job->result = sp.take_error();
@@ -99,12 +110,26 @@ void Store::run_batch(std::vector<std::shared_ptr<Job>>& batch) {
             after.push_back(std::move(f));
         }
       }
+      // A storage error inside a job (the disk filled while it wrote) degrades the store like
+      // a failed commit would.
+      if (!st.ok() && st.error().kind == ErrorKind::kUnavailable) storage_fault = true;
       job->result = std::move(st);  // on error the Savepoint destructor rolls back
     }
-    batch_status = tx->commit();
+    if (sqlite3_get_autocommit(m_writer_db->raw()) != 0) {
+      // Invariant 3a again: nothing of this batch may be acknowledged.
+      batch_status = Error::unavailable();
+    } else {
+      batch_status = tx->commit();
+    }
   }
-  if (batch_status.ok()) {
+  if (batch_status.ok() && !storage_fault) {
     if (m_degraded.exchange(false)) log::info("storage recovered");
+    for (auto& f : after)
+      f();
+  } else if (batch_status.ok()) {
+    // The batch committed without the jobs that hit the storage error; the others are stored
+    // and acknowledged.
+    if (!m_degraded.exchange(true)) log::error("write failed on storage; storage degraded");
     for (auto& f : after)
       f();
   } else {
@@ -118,6 +143,23 @@ void Store::run_batch(std::vector<std::shared_ptr<Job>>& batch) {
     job->done = true;
     job->cv.notify_one();
   }
+}
+
+bool Store::probe_ready() {
+  if (m_stopping.load()) return false;
+  if (!m_degraded.load()) return true;
+  const int64_t now = now_ms();
+  int64_t last = m_last_probe_ms.load();
+  if (now - last < 200 || !m_last_probe_ms.compare_exchange_strong(last, now)) return false;
+  // A real write (a WAL frame), so it fails while the disk is still full. Its success clears
+  // m_degraded in run_batch.
+  auto st = write([now](WriteTx& w) -> Status {
+    SECU_TRY(auto q, w.db.query("INSERT INTO meta (key, value) VALUES ('store_probe', ?1) "
+                                "ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
+    q.bind_all(std::to_string(now));
+    return q.run();
+  });
+  return st.ok() && ready();
 }
 
 std::unique_ptr<Db> Store::acquire_reader() {
