@@ -60,6 +60,7 @@ const std::map<std::string, Row>& rows() {
       {"GET /healthz", {Kind::kPublic, "public"}},
       {"GET /livez", {Kind::kPublic, "public"}},
       {"GET /readyz", {Kind::kPublic, "public"}},
+      {"GET /metrics", {Kind::kConsole, "platform_admin"}},
       {"POST /v1/auth/login", {Kind::kPublic, "public"}},
       {"POST /v1/auth/signup", {Kind::kPublic, "public"}},
       {"POST /v1/auth/magic/start", {Kind::kPublic, "public"}},
