@@ -42,16 +42,6 @@ Error unauthenticated() {
   return Error::unauthenticated("invalid or revoked key");
 }
 
-Error denial(const gateway_core::DecisionResult& r) {
-  Error e = Error::make(r.status == 401 ? ErrorKind::kUnauthenticated : ErrorKind::kForbidden,
-                        r.code, r.message);
-  if (!r.policy_id.empty()) e.extra["policy_id"] = r.policy_id;
-  if (!r.deny_reason.empty()) e.extra["deny_reason"] = r.deny_reason;
-  if (!r.approval_id.empty()) e.extra["approval_id"] = r.approval_id;
-  e.extra["event_id"] = r.event_id;
-  return e;
-}
-
 // Request errors the policy engine reports for input the gateway should have rejected (400).
 bool is_request_error(const policy::Decision& d) {
   return d.outcome == policy::Outcome::kDeny &&
@@ -151,15 +141,9 @@ void handle(Ctx& c) {
       : r.verdict == gateway_core::Verdict::kPending ? Metrics::Decision::kPendingApproval
                                                      : Metrics::Decision::kDenied);
   c.set_header("X-Secu-Event-Id", r.event_id);
-  if (r.verdict == gateway_core::Verdict::kDeny) Ctx::fail(denial(r));
+  if (r.verdict == gateway_core::Verdict::kDeny) Ctx::fail(gateway_core::denial_error(r));
   if (r.verdict == gateway_core::Verdict::kPending) {
-    nlohmann::json body = {{"status", "pending_approval"},
-                           {"approval_id", r.approval_id},
-                           {"expires_at", format_rfc3339(r.approval_expires_at)},
-                           {"approval_reason", r.approval_reason},
-                           {"event_id", r.event_id}};
-    if (!r.policy_id.empty()) body["policy_id"] = r.policy_id;
-    c.reply(202, body);
+    c.reply(202, gateway_core::pending_json(r));
     return;
   }
 

@@ -29,16 +29,6 @@ namespace {
 
 constexpr json::StrRule kId{.min_len = 1, .max_len = 64};
 
-Error denial(const gateway_core::DecisionResult& r) {
-  Error e = Error::make(r.status == 401 ? ErrorKind::kUnauthenticated : ErrorKind::kForbidden,
-                        r.code, r.message);
-  if (!r.policy_id.empty()) e.extra["policy_id"] = r.policy_id;
-  if (!r.deny_reason.empty()) e.extra["deny_reason"] = r.deny_reason;
-  if (!r.approval_id.empty()) e.extra["approval_id"] = r.approval_id;
-  e.extra["event_id"] = r.event_id;
-  return e;
-}
-
 // A failed stripe-rail transfer answers Stripe's error (502/504 from the Stripe client), naming
 // the failed transfer; a replay, which no longer has Stripe's answer, rebuilds it from the row.
 Error stripe_failure(const store::TransferRow& t, const std::optional<Error>& rail_error) {
@@ -142,15 +132,9 @@ void transfer(Ctx& c) {
   }
   const auto& r = out.decision;
   c.set_header("X-Secu-Event-Id", r.event_id);
-  if (r.verdict == gateway_core::Verdict::kDeny) Ctx::fail(denial(r));
+  if (r.verdict == gateway_core::Verdict::kDeny) Ctx::fail(gateway_core::denial_error(r));
   if (r.verdict == gateway_core::Verdict::kPending) {
-    nlohmann::json pending = {{"status", "pending_approval"},
-                              {"approval_id", r.approval_id},
-                              {"expires_at", format_rfc3339(r.approval_expires_at)},
-                              {"approval_reason", r.approval_reason},
-                              {"event_id", r.event_id}};
-    if (!r.policy_id.empty()) pending["policy_id"] = r.policy_id;
-    c.reply(202, pending);
+    c.reply(202, gateway_core::pending_json(r));
     return;
   }
   if (out.rail_error) Ctx::fail(stripe_failure(*out.transfer, out.rail_error));

@@ -21,6 +21,7 @@
 // operator choice.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -89,5 +90,10 @@ Status settle(store::WriteTx& tx, const SettleInput& in);
 // (the request may have reached the vendor) with the fee it was decided with, error_code
 // "settlement_lost". Call at start, before any request is served. Returns how many.
 Result<int64_t> settle_orphans(store::WriteTx& tx, int64_t limit);
+
+// How a decision answers, the same for the gateway and transfers: a deny as its error (401 or
+// 403 with the policy, reason and event), a pending one as the 202 body naming the approval.
+Error denial_error(const DecisionResult& r);
+nlohmann::json pending_json(const DecisionResult& r);
 
 }  // namespace secu::gateway_core
