@@ -20,6 +20,8 @@ const std::vector<Column> kHireColumns = {
     {"PRICE_USD", "price_usd"},
     {"DAILY_BUDGET_USD", "daily_budget_usd"},
     {"CHARGE", "charge_transfer_id"},
+    {"PAYER_AGENT", "payer_agent_id"},
+    {"KEY_ID", "key_id"},
     {"CREATED", "created_at"},
 };
 
@@ -43,7 +45,10 @@ int hire_run(const HireOptions& o, Deps& d) {
   if (o.daily_budget_usd) body["daily_budget_usd"] = *o.daily_budget_usd;
   if (o.charge_now) body["charge_now"] = true;
   if (!o.idempotency_key.empty()) body["idempotency_key"] = o.idempotency_key;
-  return call_and_print(d, "POST", "/v1/marketplace/hire", body, kHireColumns);
+  // The linked key's secret is in this answer only (a replay answers without it).
+  std::vector<Column> cols = kHireColumns;
+  cols.insert(cols.begin() + 1, {"KEY (shown once)", "key/key"});
+  return call_and_print(d, "POST", "/v1/marketplace/hire", body, cols);
 }
 
 }  // namespace
@@ -72,14 +77,14 @@ void add_marketplace_commands(CLI::App& app, Deps& d, RunState& rs) {
   auto o = std::make_shared<HireOptions>();
   auto* hire = mp->add_subcommand(
       "hire",
-      "Hire a listed agent of another org (admin); --charge-now pays the first charge "
-      "from the org's wallet");
+      "Hire a listed agent of another org (admin): makes the linked key (shown once) that pays "
+      "it; --charge-now pays the first charge from the org's wallet");
   hire->add_option("agent_id", o->agent, "the listed agent")->required();
   hire->add_option("--org", o->org, "the hiring org (platform admin)");
   hire->add_option("--pricing-model", o->pricing_model, "expected pricing model of the listing");
   hire->add_option("--daily-budget", o->daily_budget_usd, "cap in USD per day");
   hire->add_flag("--charge-now", o->charge_now, "make the initial charge now");
-  hire->add_option("--rail", o->rail, "rail of the charge (internal)");
+  hire->add_option("--rail", o->rail, "rail of the charge (internal only)");
   hire->add_option("--currency", o->currency, "currency of the charge (default usd)");
   hire->add_option("--amount", o->amount, "charge in minor units (default: the price)");
   hire->add_option("--amount-usd", o->amount_usd, "USD value of the charge");

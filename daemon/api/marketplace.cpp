@@ -51,11 +51,26 @@ void hire(Ctx& c) {
   const auto fees = billing::fees_for(Ctx::unwrap(fee_defaults(*c.app().config())), settings);
   marketplace::HireResult out;
   c.write([&](store::WriteTx& tx) -> Status {
-    SECU_TRY(out, marketplace::hire(tx, in, fees, c.audit_entry({}, {}, {}, {})));
+    SECU_TRY(out, marketplace::hire(tx, in, fees, c.app().secrets().hash_key,
+                                    c.audit_entry({}, {}, {}, {})));
     return {};
   });
   if (out.replayed) c.set_header("Idempotent-Replayed", "true");
-  c.reply(200, marketplace::hire_json(out.hire, out.charge));
+  c.reply(200, marketplace::hire_result_json(out));
+}
+
+// A hire as `c`'s principal may see it: the seller's org sees the terms, not the buyer's
+// payer agent, policy and key.
+nlohmann::json visible_hire_json(Ctx& c, const store::HireRow& h,
+                                 const std::optional<store::TransferRow>& charge) {
+  auto j = marketplace::hire_json(h, charge);
+  const auto& p = c.principal();
+  if (!p.is_platform_admin() && p.org_id != h.org_id) {
+    j.erase("payer_agent_id");
+    j.erase("policy_id");
+    j.erase("key_id");
+  }
+  return j;
 }
 
 // The listing as buyers see it: who sells (org), what, at what terms; no budgets or policies.
@@ -95,7 +110,7 @@ void hires(Ctx& c) {
   const auto next = store::trim_page(rows, page.limit);
   nlohmann::json out = {{"hires", nlohmann::json::array()}};
   for (const auto& h : rows)
-    out["hires"].push_back(marketplace::hire_json(h, std::nullopt));
+    out["hires"].push_back(visible_hire_json(c, h, std::nullopt));
   if (!next.empty()) out["next_cursor"] = next;
   c.reply(200, out);
 }
@@ -114,7 +129,7 @@ void get_hire(Ctx& c) {
   if (!row || (!p.is_platform_admin() && row->org_id != p.org_id && row->to_org_id != p.org_id)) {
     Ctx::fail(Error::not_found("hire"));
   }
-  c.reply(200, marketplace::hire_json(*row, charge));
+  c.reply(200, visible_hire_json(c, *row, charge));
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "secu/policy.hpp"
 #include "secu/store/agents.hpp"
 #include "secu/store/billing_settings.hpp"
+#include "secu/store/hires.hpp"
 #include "secu/store/keys.hpp"
 #include "secu/store/policies.hpp"
 #include "secu/tx.hpp"
@@ -76,12 +77,14 @@ void transfer(Ctx& c) {
   std::optional<store::AgentRow> agent;
   std::vector<store::PolicyRow> policies;
   std::optional<store::BillingSettingsRow> settings;
+  std::optional<store::HireRow> hire;  // set when the key is a marketplace hire's linked key
   c.read([&](store::Db& db) -> Status {
     SECU_TRY(key, store::get_key(db, who.key_id));
     if (!key) return {};
     SECU_TRY(agent, store::get_agent(db, key->agent_id));
     SECU_TRY(policies, store::policies_of_agent(db, key->agent_id));
     SECU_TRY(settings, store::get_billing_settings(db, key->org_id));
+    SECU_TRY(hire, store::find_hire_by_payer(db, key->agent_id));
     return {};
   });
   if (!key || key->revoked_at || !agent)
@@ -101,6 +104,15 @@ void transfer(Ctx& c) {
   ctx.vendor_id = key->vendor_id;
   ctx.request_id = c.request_id();
   ctx.policy = policy::evaluate(ps, preq);
+  if (hire && req.to_agent_id != hire->to_agent_id &&
+      ctx.policy.outcome != policy::Outcome::kDeny) {
+    // A hire's linked key pays the hired agent and no one else; a deny like a policy's, so it
+    // is billed and audited as every decision is.
+    ctx.policy.outcome = policy::Outcome::kDeny;
+    ctx.policy.policy_id = hire->policy_id.value_or("");
+    ctx.policy.deny_reason = "payee_not_allowed";
+    ctx.policy.message = "this key pays only the hired agent " + hire->to_agent_id;
+  }
   if (auto h = c.header("X-Secu-Approval-Id"); !h.empty()) ctx.approval_id = h;
   ctx.fees = billing::fees_for(Ctx::unwrap(fee_defaults(*cfg)), settings);
   ctx.approval_ttl_ms = cfg->approval_ttl_s * 1000;

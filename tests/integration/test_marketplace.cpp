@@ -143,6 +143,97 @@ TEST_CASE("marketplace: hire with and without charge_now, idempotent", "[marketp
   CHECK(st["volume_micros"] == 2'500'000);
 }
 
+TEST_CASE("marketplace: the linked key pays the hired agent, within its cap, and no one else",
+          "[marketplace]") {
+  Secud s;
+  auto m = make_market(s);
+  const auto bystander = make_agent(s, m.seller_org, "bystander");
+  const auto audit_before = count_rows(s, "audit_log");
+
+  auto r =
+      hire(s, m.buyer_admin,
+           json{{"to_agent_id", m.seller}, {"daily_budget_usd", 3}, {"idempotency_key", "k1"}});
+  INFO(r.body);
+  REQUIRE(r.status == 200);
+  const auto h = r.json();
+  REQUIRE(h.contains("key"));
+  const std::string secret = h["key"]["key"];
+  const std::string payer = h["payer_agent_id"];
+  CHECK(secret.rfind("sk_secu_", 0) == 0);
+  CHECK(h["key"]["id"] == h["key_id"]);
+  CHECK(h["key"]["agent_id"] == payer);
+  // The payer agent and its policy live in the hiring org, capped by daily_budget_usd.
+  auto agent = http(s.url(), "GET", "/v1/agents/" + payer, "", bearer(m.buyer_admin)).json();
+  CHECK(agent["org_id"] == m.buyer_org);
+  CHECK(agent["daily_budget"] == 3.0);
+  auto pol = http(s.url(), "GET", "/v1/policies/" + h["policy_id"].get<std::string>(), "",
+                  bearer(m.buyer_admin))
+                 .json();
+  CHECK(pol["allowed_actions"] == json::array({"tx.transfer"}));
+  auto key =
+      http(s.url(), "GET", "/v1/keys/" + h["key_id"].get<std::string>(), "", bearer(m.buyer_admin))
+          .json();
+  CHECK(key["agent_id"] == payer);
+  CHECK_FALSE(key.contains("vendor_id"));
+  // policy.create, agent.create, key.create and marketplace.hire: one write job, four entries.
+  CHECK(count_rows(s, "audit_log") == audit_before + 4);
+
+  // A replay answers the hire without the secret.
+  auto again =
+      hire(s, m.buyer_admin,
+           json{{"to_agent_id", m.seller}, {"daily_budget_usd", 3}, {"idempotency_key", "k1"}});
+  REQUIRE(again.status == 200);
+  CHECK(again.json()["key_id"] == h["key_id"]);
+  CHECK_FALSE(again.json().contains("key"));
+  CHECK(again.body.find(secret) == std::string::npos);
+
+  // The key pays the hired agent from the payer's wallet.
+  fund(s, payer, 1000);
+  auto paid = transfer(
+      s, secret,
+      {{"rail", "internal"}, {"currency", "usd"}, {"amount", 150}, {"to_agent_id", m.seller}});
+  INFO(paid.body);
+  CHECK(paid.status == 200);
+  CHECK(balance(s, m.seller) == 150);
+  CHECK(balance(s, payer) == 850);
+  // Anyone else: denied (payee_not_allowed), nothing moves.
+  auto elsewhere = transfer(
+      s, secret,
+      {{"rail", "internal"}, {"currency", "usd"}, {"amount", 10}, {"to_agent_id", bystander}});
+  CHECK(elsewhere.status == 403);
+  CHECK(elsewhere.json()["error"]["code"] == "policy_denied");
+  CHECK(elsewhere.json()["error"]["deny_reason"] == "payee_not_allowed");
+  CHECK(balance(s, bystander) == 0);
+  // The cap: 1.50 spent of 3.00 today; 2.00 more is over it.
+  auto over = transfer(
+      s, secret,
+      {{"rail", "internal"}, {"currency", "usd"}, {"amount", 200}, {"to_agent_id", m.seller}});
+  CHECK(over.status == 403);
+  CHECK(over.json()["error"]["code"] == "budget_exceeded");
+  CHECK(balance(s, m.seller) == 150);
+  // The key calls no vendor through the gateway.
+  auto gw = http(s.url(), "GET", "/v1/gateway/anything", "", bearer(secret));
+  CHECK(gw.status == 403);
+  CHECK(gw.json()["error"]["code"] == "payer_key");
+  // The seller sees the hire, not the buyer's payer agent, policy or key.
+  const auto seller_viewer = make_user_token(s, m.seller_org, "viewer", "v@seller.test");
+  auto theirs = http(s.url(), "GET", "/v1/marketplace/hires/" + h["id"].get<std::string>(), "",
+                     bearer(seller_viewer))
+                    .json();
+  CHECK(theirs["to_agent_id"] == m.seller);
+  CHECK_FALSE(theirs.contains("payer_agent_id"));
+  CHECK_FALSE(theirs.contains("key_id"));
+  // Revoking the key (an ordinary key of the buyer) stops the payments.
+  REQUIRE(http(s.url(), "DELETE", "/v1/keys/" + h["key_id"].get<std::string>(), "",
+               bearer(m.buyer_admin))
+              .status == 200);
+  CHECK(transfer(
+            s, secret,
+            {{"rail", "internal"}, {"currency", "usd"}, {"amount", 1}, {"to_agent_id", m.seller}})
+            .status == 401);
+  CHECK(reconcile(s)["balanced"] == true);
+}
+
 TEST_CASE("marketplace: hire input, ids, orgs and credentials", "[marketplace]") {
   Secud s;
   auto m = make_market(s);
@@ -175,7 +266,8 @@ TEST_CASE("marketplace: hire input, ids, orgs and credentials", "[marketplace]")
   auto x402 =
       hire(s, m.buyer_admin, {{"to_agent_id", m.seller}, {"charge_now", true}, {"rail", "x402"}});
   CHECK(x402.status == 400);
-  CHECK(x402.json()["error"]["code"] == "rail_not_configured");
+  CHECK(x402.json()["error"]["code"] == "rail_not_supported");
+  CHECK(x402.json()["error"]["field"] == "rail");
   // Another org's id as the hiring org: 404.
   CHECK(hire(s, m.buyer_admin, {{"to_agent_id", m.seller}, {"org_id", m.seller_org}}).status ==
         404);
@@ -219,9 +311,16 @@ TEST_CASE("marketplace: secuctl lists, hires and shows hires", "[marketplace][cl
   INFO(h.err);
   REQUIRE(h.exit_code == 0);
   CHECK(json::parse(h.out)["status"] == "settled");
+  // The table shows the linked key's secret once, on its own line.
+  auto t = secuctl(with({"marketplace", "hire", m.seller, "--org", m.buyer_org}));
+  INFO(t.out);
+  REQUIRE(t.exit_code == 0);
+  CHECK(t.out.find("KEY (shown once)") != std::string::npos);
+  CHECK(t.out.find("sk_secu_") != std::string::npos);
   auto hs = secuctl(with({"-o", "json", "marketplace", "hires", "--org", m.buyer_org}));
   REQUIRE(hs.exit_code == 0);
-  CHECK(json::parse(hs.out)["hires"].size() == 1);
+  CHECK(json::parse(hs.out)["hires"].size() == 2);
+  CHECK(hs.out.find("sk_secu_") == std::string::npos);
   auto u = secuctl(with({"-o", "json", "agents", "update", m.seller, "--listed", "false"}));
   REQUIRE(u.exit_code == 0);
   CHECK(json::parse(u.out)["listed"] == false);

@@ -99,6 +99,10 @@ struct CreatedKey {
 Result<CreatedKey> create_key(store::WriteTx& tx, const std::string& scope_org,
                               const std::string& agent_id, const std::string& vendor_id,
                               const crypto::SecretBuffer& hash_key, const audit::Entry& base);
+// A payer key: bound to no vendor, it authenticates `agent` on POST /v1/tx/transfer only (a
+// marketplace hire's linked key). The gateway refuses it.
+Result<CreatedKey> create_payer_key(store::WriteTx& tx, const store::AgentRow& agent,
+                                    const crypto::SecretBuffer& hash_key, const audit::Entry& base);
 Result<store::KeyRow> revoke_key(store::WriteTx& tx, const std::string& scope_org,
                                  const std::string& key_id, const audit::Entry& base);
 

@@ -3,6 +3,34 @@
 
 namespace secu::governance {
 
+namespace {
+
+// The secret, its keyed hash, the row and the audit entry (never the secret).
+Result<CreatedKey> mint_key(store::WriteTx& tx, const store::AgentRow& agent,
+                            const std::string& vendor_id, const crypto::SecretBuffer& hash_key,
+                            const audit::Entry& base) {
+  CreatedKey out;
+  out.secret = std::string(kAgentKeyPrefix) + crypto::random_token(32);
+  out.row.id = crypto::random_id("key");
+  out.row.org_id = agent.org_id;
+  out.row.agent_id = agent.id;
+  out.row.vendor_id = vendor_id;
+  out.row.key_hash = crypto::token_hash(hash_key, out.secret);
+  out.row.prefix = out.secret.substr(0, kAgentKeyPrefix.size() + 4);
+  out.row.created_at = now_ms();
+  SECU_TRY_VOID(store::insert_key(tx.db, out.row));
+  audit::Entry e = base;
+  e.org_id = out.row.org_id;
+  e.action = "key.create";
+  e.target = out.row.id;
+  e.details = {{"agent_id", agent.id}, {"prefix", out.row.prefix}};
+  if (!vendor_id.empty()) e.details["vendor_id"] = vendor_id;
+  SECU_TRY_VOID(audit::append(tx, e));
+  return out;
+}
+
+}  // namespace
+
 Result<CreatedKey> create_key(store::WriteTx& tx, const std::string& scope_org,
                               const std::string& agent_id, const std::string& vendor_id,
                               const crypto::SecretBuffer& hash_key, const audit::Entry& base) {
@@ -19,23 +47,13 @@ Result<CreatedKey> create_key(store::WriteTx& tx, const std::string& scope_org,
     e.field = "vendor_id";
     return e;
   }
-  CreatedKey out;
-  out.secret = std::string(kAgentKeyPrefix) + crypto::random_token(32);
-  out.row.id = crypto::random_id("key");
-  out.row.org_id = agent->org_id;
-  out.row.agent_id = agent_id;
-  out.row.vendor_id = vendor_id;
-  out.row.key_hash = crypto::token_hash(hash_key, out.secret);
-  out.row.prefix = out.secret.substr(0, kAgentKeyPrefix.size() + 4);
-  out.row.created_at = now_ms();
-  SECU_TRY_VOID(store::insert_key(tx.db, out.row));
-  audit::Entry e = base;
-  e.org_id = out.row.org_id;
-  e.action = "key.create";
-  e.target = out.row.id;
-  e.details = {{"agent_id", agent_id}, {"vendor_id", vendor_id}, {"prefix", out.row.prefix}};
-  SECU_TRY_VOID(audit::append(tx, e));
-  return out;
+  return mint_key(tx, *agent, vendor_id, hash_key, base);
+}
+
+Result<CreatedKey> create_payer_key(store::WriteTx& tx, const store::AgentRow& agent,
+                                    const crypto::SecretBuffer& hash_key,
+                                    const audit::Entry& base) {
+  return mint_key(tx, agent, "", hash_key, base);
 }
 
 Result<store::KeyRow> revoke_key(store::WriteTx& tx, const std::string& scope_org,

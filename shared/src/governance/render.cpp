@@ -59,10 +59,10 @@ nlohmann::json key_json(const store::KeyRow& k) {
   nlohmann::json j = {{"id", k.id},
                       {"org_id", k.org_id},
                       {"agent_id", k.agent_id},
-                      {"vendor_id", k.vendor_id},
                       {"prefix", k.prefix},
                       {"status", k.revoked_at ? "revoked" : "active"},
                       {"created_at", format_rfc3339(k.created_at)}};
+  if (!k.vendor_id.empty()) j["vendor_id"] = k.vendor_id;  // a payer key has none
   if (k.revoked_at) j["revoked_at"] = format_rfc3339(*k.revoked_at);
   if (k.last_used_at) j["last_used_at"] = format_rfc3339(*k.last_used_at);
   return j;

@@ -3,6 +3,7 @@
 
 #include "secu/clock.hpp"
 #include "secu/crypto.hpp"
+#include "secu/governance.hpp"
 #include "secu/ledger.hpp"
 #include "secu/money.hpp"
 #include "secu/store/agents.hpp"
@@ -21,8 +22,12 @@ Result<store::TransferRow> charge(store::WriteTx& tx, const HireRequest& req,
                                   int64_t now) {
   const std::string rail = req.rail.value_or("internal");
   if (rail != "internal") {
-    return Error::make(ErrorKind::kInvalid, "rail_not_configured",
-                       "hire charges run on the internal rail on this server");
+    // Not a configuration matter: a hire carries no payment token (stripe) or address (x402).
+    Error e = Error::make(ErrorKind::kInvalid, "rail_not_supported",
+                          "a hire charges on the internal rail; pay on " + rail +
+                              " through POST /v1/tx/transfer with the hire's linked key");
+    e.field = "rail";
+    return e;
   }
   SECU_TRY(auto currency, ledger::normalize_currency(req.currency.value_or("usd"), "currency"));
   int64_t amount = 0;
@@ -94,10 +99,36 @@ Result<store::TransferRow> charge(store::WriteTx& tx, const HireRequest& req,
   return t;
 }
 
+// The linked key (secu/marketplace.hpp): payer agent, its tx.transfer-only policy, its key.
+Status link_payer(store::WriteTx& tx, const HireRequest& req, const store::AgentRow& hired,
+                  const crypto::SecretBuffer& key_hash_key, const audit::Entry& base,
+                  HireResult& r) {
+  store::PolicyRow p;
+  p.org_id = req.org_id;
+  p.name = "hire " + r.hire.id + ": pays " + hired.id + " only";
+  p.allowed_actions = {"tx.transfer"};
+  SECU_TRY(p, governance::create_policy(tx, p, base));
+
+  governance::AgentChange payer;
+  payer.name = "hire of " + hired.name;
+  payer.daily_budget_micros = req.daily_budget_micros;
+  payer.policy_ids = std::vector<std::string>{p.id};
+  SECU_TRY(auto agent, governance::create_agent(tx, req.org_id, payer, base));
+
+  SECU_TRY(auto key, governance::create_payer_key(tx, agent, key_hash_key, base));
+  r.hire.payer_agent_id = agent.id;
+  r.hire.policy_id = p.id;
+  r.hire.key_id = key.row.id;
+  r.key = std::move(key.row);
+  r.key_secret = std::move(key.secret);
+  return {};
+}
+
 }  // namespace
 
 Result<HireResult> hire(store::WriteTx& tx, const HireRequest& req,
-                        const billing::FeeSchedule& fees, const audit::Entry& base) {
+                        const billing::FeeSchedule& fees, const crypto::SecretBuffer& key_hash_key,
+                        const audit::Entry& base) {
   const std::string body_hash =
       crypto::hex_encode(crypto::sha256(std::string("marketplace.hire\n") + req.canonical_body));
   if (req.idempotency_key) {
@@ -151,6 +182,7 @@ Result<HireResult> hire(store::WriteTx& tx, const HireRequest& req,
   h.actor_id = base.actor.id;
   h.request_id = base.request_id;
   h.created_at = now;
+  SECU_TRY_VOID(link_payer(tx, req, *agent, key_hash_key, base, r));
   if (req.charge_now) {
     SECU_TRY(r.charge, charge(tx, req, *agent, h, fees, base, now));
     h.charge_transfer_id = r.charge->id;
@@ -166,6 +198,8 @@ Result<HireResult> hire(store::WriteTx& tx, const HireRequest& req,
                {"pricing_model", h.pricing_model},
                {"price_micros", h.price_micros}};
   if (h.daily_budget_micros) a.details["daily_budget_micros"] = *h.daily_budget_micros;
+  a.details["payer_agent_id"] = *h.payer_agent_id;
+  a.details["key_id"] = *h.key_id;
   if (r.charge) {
     a.details["charge_transfer_id"] = r.charge->id;
     a.details["amount"] = r.charge->amount;
@@ -191,7 +225,21 @@ nlohmann::json hire_json(const store::HireRow& h, const std::optional<store::Tra
   if (h.asset) j["asset"] = *h.asset;
   if (h.idempotency_key) j["idempotency_key"] = *h.idempotency_key;
   if (h.charge_transfer_id) j["charge_transfer_id"] = *h.charge_transfer_id;
+  if (h.payer_agent_id) j["payer_agent_id"] = *h.payer_agent_id;
+  if (h.policy_id) j["policy_id"] = *h.policy_id;
+  if (h.key_id) j["key_id"] = *h.key_id;
   if (charge) j["charge"] = ledger::transfer_json(*charge);
+  return j;
+}
+
+nlohmann::json hire_result_json(const HireResult& r) {
+  auto j = hire_json(r.hire, r.charge);
+  if (r.key && !r.key_secret.empty()) {
+    j["key"] = {{"id", r.key->id},
+                {"agent_id", r.key->agent_id},
+                {"prefix", r.key->prefix},
+                {"key", r.key_secret}};  // the only time it is shown
+  }
   return j;
 }
 

@@ -7,7 +7,8 @@ namespace {
 constexpr const char* kColumns =
     "SELECT id, org_id, to_agent_id, to_org_id, pricing_model, price_micros, "
     "daily_budget_micros, rail, currency, network, asset, charge_transfer_id, status, "
-    "idempotency_key, body_hash, actor_type, actor_id, request_id, created_at FROM "
+    "idempotency_key, body_hash, actor_type, actor_id, request_id, created_at, payer_agent_id, "
+    "policy_id, key_id FROM "
     "marketplace_hires";
 
 HireRow read_row(const Stmt& q) {
@@ -31,6 +32,9 @@ HireRow read_row(const Stmt& q) {
   h.actor_id = q.text(16);
   h.request_id = q.text(17);
   h.created_at = q.int64(18);
+  h.payer_agent_id = q.opt_text(19);
+  h.policy_id = q.opt_text(20);
+  h.key_id = q.opt_text(21);
   return h;
 }
 
@@ -46,14 +50,21 @@ Status insert_hire(Db& db, const HireRow& h) {
   SECU_TRY(auto q, db.query("INSERT INTO marketplace_hires (id, org_id, to_agent_id, to_org_id, "
                             "pricing_model, price_micros, daily_budget_micros, rail, currency, "
                             "network, asset, charge_transfer_id, status, idempotency_key, "
-                            "body_hash, actor_type, actor_id, request_id, created_at) VALUES "
+                            "body_hash, actor_type, actor_id, request_id, created_at, "
+                            "payer_agent_id, policy_id, key_id) VALUES "
                             "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
-                            "?16, ?17, ?18, ?19)"));
+                            "?16, ?17, ?18, ?19, ?20, ?21, ?22)"));
   q.bind_all(h.id, h.org_id, h.to_agent_id, h.to_org_id, h.pricing_model, h.price_micros,
              h.daily_budget_micros, h.rail, h.currency, h.network, h.asset, h.charge_transfer_id,
              h.status, h.idempotency_key, h.body_hash, h.actor_type, h.actor_id, h.request_id,
-             h.created_at);
+             h.created_at, h.payer_agent_id, h.policy_id, h.key_id);
   return q.run();
+}
+
+Result<std::optional<HireRow>> find_hire_by_payer(Db& db, const std::string& agent_id) {
+  SECU_TRY(auto q, db.query(std::string(kColumns) + " WHERE payer_agent_id = ?1"));
+  q.bind(1, agent_id);
+  return one(q);
 }
 
 Result<std::optional<HireRow>> get_hire(Db& db, const std::string& id) {

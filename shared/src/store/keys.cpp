@@ -35,7 +35,10 @@ Result<std::optional<KeyRow>> one(Db& db, const char* where, const std::string& 
 Status insert_key(Db& db, const KeyRow& k) {
   SECU_TRY(auto q, db.query("INSERT INTO keys (id, org_id, agent_id, vendor_id, key_hash, prefix, "
                             "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
-  q.bind_all(k.id, k.org_id, k.agent_id, k.vendor_id, k.key_hash, k.prefix, k.created_at);
+  // A payer key (a hire's linked key) has no vendor: stored as NULL, read back as "".
+  const auto vendor =
+      k.vendor_id.empty() ? std::optional<std::string>() : std::optional<std::string>(k.vendor_id);
+  q.bind_all(k.id, k.org_id, k.agent_id, vendor, k.key_hash, k.prefix, k.created_at);
   return q.run();
 }
 

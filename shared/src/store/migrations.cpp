@@ -506,6 +506,41 @@ CREATE INDEX marketplace_hires_created ON marketplace_hires (created_at, id);
 CREATE UNIQUE INDEX marketplace_hires_idempotency ON marketplace_hires (org_id, idempotency_key)
   WHERE idempotency_key IS NOT NULL;
 )sql"},
+    {62, "hire_linked_keys",
+     R"sql(
+-- A hire's linked key: the hiring org pays the hired agent through POST /v1/tx/transfer with an
+-- agent key of its own payer agent. That key has no vendor (it never reaches the gateway), so
+-- keys.vendor_id becomes nullable. SQLite cannot drop a NOT NULL in place: rebuild the table
+-- (nothing references keys, so the rebuild is safe with foreign keys on).
+CREATE TABLE keys_v62 (
+  id           TEXT PRIMARY KEY,
+  org_id       TEXT NOT NULL REFERENCES orgs (id),
+  agent_id     TEXT NOT NULL REFERENCES agents (id),
+  vendor_id    TEXT REFERENCES vendors (id),
+  key_hash     TEXT NOT NULL UNIQUE,
+  prefix       TEXT NOT NULL,
+  created_at   BIGINT NOT NULL,
+  revoked_at   BIGINT,
+  last_used_at BIGINT
+);
+INSERT INTO keys_v62 (id, org_id, agent_id, vendor_id, key_hash, prefix, created_at, revoked_at,
+                      last_used_at)
+  SELECT id, org_id, agent_id, vendor_id, key_hash, prefix, created_at, revoked_at, last_used_at
+  FROM keys;
+DROP TABLE keys;
+ALTER TABLE keys_v62 RENAME TO keys;
+CREATE INDEX keys_org_created ON keys (org_id, created_at, id);
+CREATE INDEX keys_created ON keys (created_at, id);
+CREATE INDEX keys_agent ON keys (agent_id, created_at, id);
+CREATE INDEX keys_vendor ON keys (vendor_id, created_at, id);
+
+-- The hire's payer agent (in the hiring org), its policy and its linked key.
+ALTER TABLE marketplace_hires ADD COLUMN payer_agent_id TEXT;
+ALTER TABLE marketplace_hires ADD COLUMN policy_id TEXT;
+ALTER TABLE marketplace_hires ADD COLUMN key_id TEXT;
+CREATE INDEX marketplace_hires_payer ON marketplace_hires (payer_agent_id)
+  WHERE payer_agent_id IS NOT NULL;
+)sql"},
 };
 
 std::vector<Migration> sorted() {

@@ -25,6 +25,10 @@ struct HireRow {
   std::optional<std::string> network;
   std::optional<std::string> asset;
   std::optional<std::string> charge_transfer_id;
+  // The linked key: the hiring org's payer agent, its policy (tx.transfer only) and its key.
+  std::optional<std::string> payer_agent_id;
+  std::optional<std::string> policy_id;
+  std::optional<std::string> key_id;
   std::string status = "active";
   std::optional<std::string> idempotency_key;
   std::optional<std::string> body_hash;
@@ -38,6 +42,8 @@ Status insert_hire(Db& db, const HireRow& h);
 Result<std::optional<HireRow>> get_hire(Db& db, const std::string& id);
 Result<std::optional<HireRow>> find_hire_by_idempotency(Db& db, const std::string& org_id,
                                                         const std::string& key);
+// The hire whose payer agent is `agent_id` (its linked key pays only the hired agent).
+Result<std::optional<HireRow>> find_hire_by_payer(Db& db, const std::string& agent_id);
 // Newest first: hires made by the org or of its agents ("" = all); up to limit + 1 rows.
 Result<std::vector<HireRow>> list_hires(Db& db, const std::string& org_id, const PageRequest& page);
 

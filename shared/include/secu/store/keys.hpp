@@ -14,7 +14,7 @@ struct KeyRow {
   std::string id;
   std::string org_id;
   std::string agent_id;
-  std::string vendor_id;
+  std::string vendor_id;  // "" for a payer key (a hire's linked key: transfers only)
   std::string key_hash;
   std::string prefix;  // the first characters of the secret, for display
   int64_t created_at = 0;
