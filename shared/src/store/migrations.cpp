@@ -541,6 +541,15 @@ ALTER TABLE marketplace_hires ADD COLUMN key_id TEXT;
 CREATE INDEX marketplace_hires_payer ON marketplace_hires (payer_agent_id)
   WHERE payer_agent_id IS NOT NULL;
 )sql"},
+    {63, "transfers_account_order",
+     R"sql(
+-- A wallet's history pages by (created_at, id) from each side's index: the id in the index
+-- keeps a page in index order without a sort, however many transfers share a millisecond.
+DROP INDEX ledger_transfers_from_account;
+DROP INDEX ledger_transfers_to_account;
+CREATE INDEX ledger_transfers_from_account ON ledger_transfers (from_account_id, created_at, id);
+CREATE INDEX ledger_transfers_to_account ON ledger_transfers (to_account_id, created_at, id);
+)sql"},
 };
 
 std::vector<Migration> sorted() {
