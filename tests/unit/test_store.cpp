@@ -35,6 +35,51 @@ TEST_CASE("migrations apply in order, record user_version, and are idempotent", 
   CHECK(count_rows(**db, "a").value() == 1);  // migration 2 did not run twice
 }
 
+TEST_CASE("a migration appended to a lower block runs on an upgraded database", "[store]") {
+  test::TempDir tmp;
+  auto db = Db::open(tmp.path() + "/m.db", {});
+  REQUIRE(db.ok());
+  const Migration before[] = {
+      {1, "a", "CREATE TABLE a (x INTEGER);"},
+      {3, "c", "CREATE TABLE c (z INTEGER);"},
+  };
+  REQUIRE(migrate(**db, before).value() == 3);
+  const Migration after[] = {
+      {1, "a", "CREATE TABLE a (x INTEGER);"},
+      {2, "b", "CREATE TABLE b (y TEXT);"},
+      {3, "c", "CREATE TABLE c (z INTEGER);"},
+  };
+  REQUIRE(migrate(**db, after).value() == 3);
+  CHECK(count_rows(**db, "b").value() == 0);  // b exists now
+  CHECK(count_rows(**db, "schema_migrations").value() == 3);
+  // A binary without migration 2 refuses the database, though user_version is not above it.
+  auto older = migrate(**db, before);
+  REQUIRE_FALSE(older.ok());
+  CHECK(older.error().code == "schema_too_new");
+}
+
+TEST_CASE("a database from before schema_migrations keeps what it applied", "[store]") {
+  test::TempDir tmp;
+  auto db = Db::open(tmp.path() + "/m.db", {});
+  REQUIRE(db.ok());
+  // What the user_version-only scheme left: migrations 1 and 3 applied, user_version 3.
+  REQUIRE((*db)
+              ->exec("CREATE TABLE a (x INTEGER); CREATE TABLE c (z INTEGER); "
+                     "PRAGMA user_version = 3")
+              .ok());
+  const Migration list[] = {
+      {1, "a", "CREATE TABLE a (x INTEGER);"},
+      {3, "c", "CREATE TABLE c (z INTEGER);"},
+      {4, "d", "CREATE TABLE d (w INTEGER);"},
+  };
+  auto v = migrate(**db, list);  // 1 and 3 would fail if they ran again
+  INFO((v.ok() ? std::string() : v.error().message));
+  REQUIRE(v.ok());
+  CHECK(*v == 4);
+  CHECK(count_rows(**db, "d").value() == 0);
+  CHECK(count_rows(**db, "schema_migrations").value() == 3);
+}
+
 TEST_CASE("a failing migration leaves the schema at the last whole version", "[store]") {
   test::TempDir tmp;
   auto db = Db::open(tmp.path() + "/m.db", {});

@@ -1,9 +1,11 @@
-// Numbered schema migrations, tracked in PRAGMA user_version.
+// Numbered schema migrations, tracked one by one in the schema_migrations table (and the highest
+// applied version in PRAGMA user_version, to refuse a downgrade at once).
 //
-// Migrations apply in ascending version order (gaps allowed); each runs in its own transaction with
-// the user_version bump, so a crash leaves the schema at a whole version. Migrations are only
-// ever appended: an applied one is never edited. SQL is kept to what PostgreSQL also speaks
-// (TEXT, BIGINT, INTEGER, no AUTOINCREMENT), so a PostgreSQL backend can reuse it.
+// Every migration not yet applied runs, in ascending version order (gaps allowed; a version
+// below the highest applied one still runs: areas append in their own blocks). Each runs in its
+// own transaction with its schema_migrations row, so a crash leaves whole migrations. Migrations
+// are only ever appended: an applied one is never edited. SQL is kept to what PostgreSQL also
+// speaks (TEXT, BIGINT, INTEGER, no AUTOINCREMENT), so a PostgreSQL backend can reuse it.
 #pragma once
 
 #include <span>
@@ -21,8 +23,9 @@ struct Migration {
 // The project's migrations, in order.
 std::span<const Migration> migrations();
 
-// Applies every migration above the database's user_version. Fails if the database is newer
-// than this binary knows (a downgrade), without touching it.
+// Applies every migration the database has not applied. Fails if the database is newer than
+// this binary knows (a downgrade: a higher user_version, or an applied version it does not
+// know), without applying anything.
 Result<int> migrate(Db& db, std::span<const Migration> list);
 
 }  // namespace secu::store

@@ -3,7 +3,8 @@
 // Versions ascend but may leave gaps: each area of the code base appends in its own block
 // (identity 10–19, audit 20–29, governance 30–39, gateway and billing 40–49, Stripe 50–59,
 // ledger and marketplace 60–69, OIDC 70–79, later work 80+), so parallel work never collides
-// on a number. migrations() returns them sorted.
+// on a number. migrations() returns them sorted. A database records each applied version
+// (schema_migrations), so a migration appended to a lower block still runs on upgrade.
 #include <algorithm>
 #include <vector>
 
