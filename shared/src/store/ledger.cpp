@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "secu/store/list_query.hpp"
+#include "tx_rollups.hpp"
 
 namespace secu::store {
 
@@ -192,14 +193,23 @@ Status insert_transfer(Db& db, const TransferRow& t) {
              t.to_org_id, t.to_address, t.network, t.asset, t.mandate_id, t.metadata,
              t.idempotency_key, t.body_hash, t.external_ref, t.failure_code, t.event_id,
              t.approval_id, t.actor_type, t.actor_id, t.request_id, t.created_at, t.updated_at);
-  return q.run();
+  SECU_TRY_VOID(q.run());
+  return detail::add_to_tx_rollups(db, t, +1);
 }
 
 Status update_transfer_outcome(Db& db, const TransferRow& t) {
+  // The stats rollups move the transfer from its old (status, fee) bucket to the new one.
+  SECU_TRY(auto before, get_transfer(db, t.id));
+  if (!before) return Error::not_found("transfer");
   SECU_TRY(auto q, db.query("UPDATE ledger_transfers SET status = ?2, external_ref = ?3, "
                             "failure_code = ?4, fee_micros = ?5, updated_at = ?6 WHERE id = ?1"));
   q.bind_all(t.id, t.status, t.external_ref, t.failure_code, t.fee_micros, t.updated_at);
-  return q.run();
+  SECU_TRY_VOID(q.run());
+  SECU_TRY_VOID(detail::add_to_tx_rollups(db, *before, -1));
+  TransferRow after = std::move(*before);
+  after.status = t.status;
+  after.fee_micros = t.fee_micros;
+  return detail::add_to_tx_rollups(db, after, +1);
 }
 
 Result<std::optional<TransferRow>> get_transfer(Db& db, const std::string& id) {
@@ -370,38 +380,6 @@ Result<std::vector<std::string>> unbalanced_transfers(Db& db, const std::string&
   return out;
 }
 
-// ---- stats -------------------------------------------------------------------------------
-
-Result<std::vector<TxStatsRow>> tx_stats(Db& db, const std::string& org_id, int64_t from,
-                                         int64_t to) {
-  SECU_TRY(auto q, db.query("SELECT rail, currency, status, COUNT(*), COALESCE(SUM(amount), 0), "
-                            "COALESCE(SUM(amount_micros), 0), COALESCE(SUM(fee_micros), 0) FROM "
-                            "ledger_transfers WHERE kind = 'transfer' AND created_at >= ?2 AND "
-                            "created_at < ?3 AND (?1 = '' OR org_id = ?1 OR to_org_id = ?1) "
-                            "GROUP BY rail, currency, status ORDER BY rail, currency, status"));
-  q.bind_all(org_id, from, to);
-  std::vector<TxStatsRow> out;
-  for (;;) {
-    SECU_TRY(bool row, q.step());
-    if (!row) break;
-    out.push_back(
-        {q.text(0), q.text(1), q.text(2), q.int64(3), q.int64(4), q.int64(5), q.int64(6)});
-  }
-  return out;
-}
-
-Result<TxParties> tx_parties(Db& db, const std::string& org_id, int64_t from, int64_t to) {
-  // A payee is an agent, or an external address on an external rail.
-  SECU_TRY(
-      auto q,
-      db.query("SELECT COUNT(DISTINCT COALESCE(from_agent_id, 'org:' || org_id)), COUNT(DISTINCT "
-               "COALESCE(to_agent_id, to_address)) FROM ledger_transfers WHERE "
-               "kind = 'transfer' AND created_at >= ?2 AND created_at < ?3 AND "
-               "(?1 = '' OR org_id = ?1 OR to_org_id = ?1)"));
-  q.bind_all(org_id, from, to);
-  SECU_TRY(bool row, q.step());
-  if (!row) return TxParties{};
-  return TxParties{q.int64(0), q.int64(1)};
-}
+// tx_stats and tx_parties: store/tx_rollups.cpp.
 
 }  // namespace secu::store

@@ -551,6 +551,62 @@ DROP INDEX ledger_transfers_to_account;
 CREATE INDEX ledger_transfers_from_account ON ledger_transfers (from_account_id, created_at, id);
 CREATE INDEX ledger_transfers_to_account ON ledger_transfers (to_account_id, created_at, id);
 )sql"},
+    {64, "tx_rollups",
+     R"sql(
+-- Transaction stats without reading every transfer (store/tx_rollups.cpp): totals per scope
+-- ('' = every org, else an org that paid or received), UTC hour, rail, currency and status,
+-- and the distinct payers and payees per scope and hour, and per scope and day. Kept in the
+-- write that inserts or settles a transfer; filled here from the transfers already made.
+CREATE TABLE tx_rollups (
+  scope         TEXT NOT NULL,
+  hour          BIGINT NOT NULL,
+  rail          TEXT NOT NULL,
+  currency      TEXT NOT NULL,
+  status        TEXT NOT NULL,
+  count         BIGINT NOT NULL,
+  amount        BIGINT NOT NULL,
+  amount_micros BIGINT NOT NULL,
+  fee_micros    BIGINT NOT NULL,
+  PRIMARY KEY (scope, hour, rail, currency, status)
+);
+CREATE TABLE tx_parties_hourly (
+  scope TEXT NOT NULL,
+  hour  BIGINT NOT NULL,
+  role  TEXT NOT NULL,
+  party TEXT NOT NULL,
+  PRIMARY KEY (scope, role, hour, party)
+);
+CREATE TABLE tx_parties_daily (
+  scope TEXT NOT NULL,
+  day   BIGINT NOT NULL,
+  role  TEXT NOT NULL,
+  party TEXT NOT NULL,
+  PRIMARY KEY (scope, role, day, party)
+);
+CREATE TEMP VIEW tx_scoped AS
+  SELECT '' AS scope, * FROM ledger_transfers WHERE kind = 'transfer'
+  UNION ALL SELECT org_id, * FROM ledger_transfers WHERE kind = 'transfer'
+  UNION ALL SELECT to_org_id, * FROM ledger_transfers
+    WHERE kind = 'transfer' AND to_org_id IS NOT NULL AND to_org_id <> org_id;
+INSERT INTO tx_rollups (scope, hour, rail, currency, status, count, amount, amount_micros,
+                        fee_micros)
+  SELECT scope, created_at - created_at % 3600000, rail, currency, status, COUNT(*), SUM(amount),
+         SUM(amount_micros), SUM(fee_micros)
+  FROM tx_scoped GROUP BY 1, 2, 3, 4, 5;
+INSERT OR IGNORE INTO tx_parties_hourly (scope, hour, role, party)
+  SELECT scope, created_at - created_at % 3600000, 'payer', COALESCE(from_agent_id, 'org:' || org_id)
+  FROM tx_scoped;
+INSERT OR IGNORE INTO tx_parties_hourly (scope, hour, role, party)
+  SELECT scope, created_at - created_at % 3600000, 'payee', COALESCE(to_agent_id, to_address)
+  FROM tx_scoped WHERE COALESCE(to_agent_id, to_address) IS NOT NULL;
+INSERT OR IGNORE INTO tx_parties_daily (scope, day, role, party)
+  SELECT scope, created_at - created_at % 86400000, 'payer', COALESCE(from_agent_id, 'org:' || org_id)
+  FROM tx_scoped;
+INSERT OR IGNORE INTO tx_parties_daily (scope, day, role, party)
+  SELECT scope, created_at - created_at % 86400000, 'payee', COALESCE(to_agent_id, to_address)
+  FROM tx_scoped WHERE COALESCE(to_agent_id, to_address) IS NOT NULL;
+DROP VIEW tx_scoped;
+)sql"},
 };
 
 std::vector<Migration> sorted() {
