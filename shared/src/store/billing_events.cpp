@@ -42,8 +42,9 @@ BillingEventRow read_row(const Stmt& q) {
   return e;
 }
 
-Status add_to_rollup(Db& db, const std::string& org_id, int64_t hour, const std::string& agent_id,
-                     int64_t events, int64_t allowed, int64_t cost, int64_t fee) {
+Status add_to_one_rollup(Db& db, const std::string& org_id, int64_t hour,
+                         const std::string& agent_id, int64_t events, int64_t allowed, int64_t cost,
+                         int64_t fee) {
   SECU_TRY(auto q,
            db.query("INSERT INTO billing_rollups (org_id, hour, agent_id, total_events, "
                     "allowed_events, cost_micros, fee_micros) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
@@ -54,6 +55,16 @@ Status add_to_rollup(Db& db, const std::string& org_id, int64_t hour, const std:
                     "fee_micros = billing_rollups.fee_micros + excluded.fee_micros"));
   q.bind_all(org_id, hour, agent_id, events, allowed, cost, fee);
   return q.run();
+}
+
+// An event counts in three rollup rows of its hour: its agent's, its org's (agent_id '') and
+// every org's (org_id and agent_id ''), so a summary of an org or of every org reads a row per
+// hour, not a row per agent and hour.
+Status add_to_rollup(Db& db, const std::string& org_id, int64_t hour, const std::string& agent_id,
+                     int64_t events, int64_t allowed, int64_t cost, int64_t fee) {
+  SECU_TRY_VOID(add_to_one_rollup(db, org_id, hour, agent_id, events, allowed, cost, fee));
+  SECU_TRY_VOID(add_to_one_rollup(db, org_id, hour, "", events, allowed, cost, fee));
+  return add_to_one_rollup(db, "", hour, "", events, allowed, cost, fee);
 }
 
 // Sums one statement's single row of (count, allowed, cost, fee) into `t`.
@@ -86,6 +97,13 @@ Status raw_totals(Db& db, const std::string& org_id, const std::string& agent_id
   return add_sums(q, t);
 }
 
+// The rollup rows of a scope: an agent's, an org's (agent_id ''), every org's (both '').
+std::string rollup_scope(const std::string& org_id, const std::string& agent_id) {
+  if (!agent_id.empty()) return "org_id = ?4 AND agent_id = ?1";
+  if (!org_id.empty()) return "org_id = ?1 AND agent_id = '' AND ?4 = ?4";
+  return "org_id = '' AND agent_id = '' AND ?1 = ?1 AND ?4 = ?4";
+}
+
 Status rollup_totals(Db& db, const std::string& org_id, const std::string& agent_id, int64_t from,
                      int64_t to, BillingTotals& t) {
   if (from >= to) return {};
@@ -94,7 +112,7 @@ Status rollup_totals(Db& db, const std::string& org_id, const std::string& agent
                                 "COALESCE(SUM(allowed_events), 0), "
                                 "COALESCE(SUM(cost_micros), 0), "
                                 "COALESCE(SUM(fee_micros), 0) FROM billing_rollups WHERE ") +
-                    scope_condition(org_id, agent_id) + " AND hour >= ?2 AND hour < ?3"));
+                    rollup_scope(org_id, agent_id) + " AND hour >= ?2 AND hour < ?3"));
   q.bind_all(agent_id.empty() ? org_id : agent_id, from, to, org_id);
   return add_sums(q, t);
 }

@@ -320,6 +320,24 @@ CREATE TABLE billing_settings (
   updated_at              BIGINT NOT NULL
 );
 )sql"},
+    {41, "billing_rollups_scopes",
+     R"sql(
+-- Each event also counts in its org's row (agent_id '') and every org's row (org_id and
+-- agent_id ''), so an org's or the platform's summary reads one row per hour: rows per agent
+-- and hour grow with the agents. Filled here from the agent rows already kept.
+INSERT INTO billing_rollups (org_id, hour, agent_id, total_events, allowed_events, cost_micros,
+                             fee_micros)
+  SELECT org_id, hour, '', SUM(total_events), SUM(allowed_events), SUM(cost_micros),
+         SUM(fee_micros)
+  FROM billing_rollups WHERE agent_id <> '' GROUP BY org_id, hour;
+INSERT INTO billing_rollups (org_id, hour, agent_id, total_events, allowed_events, cost_micros,
+                             fee_micros)
+  SELECT '', hour, '', SUM(total_events), SUM(allowed_events), SUM(cost_micros), SUM(fee_micros)
+  FROM billing_rollups WHERE org_id <> '' AND agent_id = '' GROUP BY hour;
+CREATE INDEX billing_rollups_scope ON billing_rollups (org_id, agent_id, hour);
+DROP INDEX billing_rollups_agent;
+CREATE INDEX billing_rollups_agent ON billing_rollups (agent_id, org_id, hour);
+)sql"},
     {50, "stripe_invoices",
      R"sql(
 -- Secu's own record of every Stripe invoice it makes: one row per (org, period), written

@@ -149,7 +149,9 @@ Result<TxParties> tx_parties(Db& db, const std::string& org_id, int64_t from, in
                       "SELECT party AS p FROM tx_parties_daily WHERE scope = ?1 AND role = ?2 "
                       "AND day >= ?5 AND day < ?6 "
                       "UNION ALL SELECT party FROM tx_parties_hourly WHERE scope = ?1 AND role = "
-                      "?2 AND ((hour >= ?3 AND hour < ?5) OR (hour >= ?6 AND hour < ?4)) "
+                      "?2 AND hour >= ?3 AND hour < ?5 "
+                      "UNION ALL SELECT party FROM tx_parties_hourly WHERE scope = ?1 AND role = "
+                      "?2 AND hour >= ?6 AND hour < ?4 "
                       "UNION ALL SELECT " +
                       raw_party + " FROM ledger_transfers WHERE kind = 'transfer' AND " +
                       kRawScope + " AND created_at >= ?7 AND created_at < ?3 UNION ALL SELECT " +
