@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Every benchmark in one command: builds the release preset, runs the audit, ledger, gateway,
-# secuctl-vs-curl and memory benchmarks, and rewrites tests/bench/RESULTS.md with the machine,
-# the commands, the figures and the ratios (each beside a baseline measured in the same run).
+# Every benchmark in one command: builds the release preset, runs the audit, ledger, control-plane
+# writes, billing/tx stats, gateway, provisioning at scale, secuctl-vs-curl and memory
+# benchmarks, and rewrites tests/bench/RESULTS.md with the machine, the commands, the figures and
+# the ratios (each beside a baseline measured in the same run).
 #
-#   tests/bench/run.sh                    # the full run (a few minutes)
-#   AUDIT_N=100000 DURATION=10s tests/bench/run.sh
+#   tests/bench/run.sh                    # the full run (about 20 minutes on 2 cores)
+#   AUDIT_N=100000 STATS_N=100000 SCALE_N=500 DURATION=10s tests/bench/run.sh   # a quick one
 #
 # Installs the tools it needs from Debian if they are missing (wrk, nginx-light, hyperfine).
 # Not part of CI; what each benchmark measures and how to read it: tests/bench/README.md.
@@ -13,6 +14,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 cd "$root"
 AUDIT_N=${AUDIT_N:-1000000}
+STATS_N=${STATS_N:-1000000}
+SCALE_N=${SCALE_N:-10000}
 LEDGER_SECONDS=${LEDGER_SECONDS:-8}
 export DURATION=${DURATION:-20s}
 out="$here/RESULTS.md"
@@ -32,7 +35,8 @@ fi
 
 log "building the release preset"
 cmake --preset release >/dev/null
-cmake --build --preset release --target secud secuctl secu_audit_bench secu_ledger_bench >&2
+cmake --build --preset release --target secud secuctl secu_audit_bench secu_ledger_bench \
+  secu_stats_bench >&2
 bin="$root/build/release"
 
 {
@@ -69,6 +73,22 @@ log "ledger"
   echo
 } >>"$work/results.md"
 
+log "control-plane writes"
+SECUD="$bin/daemon/secud" SECUCTL="$bin/cli/secuctl" "$here/control/run.sh" >>"$work/results.md"
+echo >>"$work/results.md"
+
+log "billing summary and tx stats ($STATS_N events)"
+{
+  echo "## Billing summary and tx stats over $STATS_N events"
+  echo
+  echo '```'
+  echo "build/release/tests/bench/secu_stats_bench $STATS_N"
+  echo '```'
+  echo
+  "$bin/tests/bench/secu_stats_bench" "$STATS_N" 2>/dev/null
+  echo
+} >>"$work/results.md"
+
 log "gateway"
 SECUD="$bin/daemon/secud" SECUCTL="$bin/cli/secuctl" "$here/gateway/run.sh" >>"$work/results.md"
 echo >>"$work/results.md"
@@ -90,8 +110,10 @@ hyperfine -N --warmup 20 --runs 300 --export-json "$work/hf.json" \
   "curl -sS -o /dev/null -H 'X-Secu-Admin-Token: $token' $SECU_ADDR/v1/agents?limit=20" \
   "$bin/cli/secuctl -o json agents list --limit 20" >/dev/null 2>&1
 rss_peak=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
+log "provisioning $SCALE_N agents and keys through secuctl"
+scale=$(PATH="$bin/cli:$PATH" "$root/tests/scale/provision.sh" "$SCALE_N")
 kill -TERM "$pid"
-python3 - "$work/hf.json" "$rss_idle" "$rss_peak" >>"$work/results.md" <<'PY'
+python3 - "$work/hf.json" "$rss_idle" "$rss_peak" "$scale" >>"$work/results.md" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))["results"]
 curl, cli = r[0], r[1]
@@ -104,8 +126,12 @@ print("|---|---|---|---|")
 for name, x in (("curl", curl), ("secuctl -o json agents list", cli)):
     print(f"| {name} | {x['mean']*1000:.2f} ms | {x['stddev']*1000:.2f} ms | "
           f"{x['mean']/curl['mean']:.2f} |")
-print(f"\nsecud RSS idle: {int(sys.argv[2])/1024:.1f} MiB; peak after the runs: "
-      f"{int(sys.argv[3])/1024:.1f} MiB.")
+print(f"\nsecud RSS idle: {int(sys.argv[2])/1024:.1f} MiB (target: under 30 MiB); peak after the "
+      f"runs: {int(sys.argv[3])/1024:.1f} MiB.")
+print("\n## Provisioning at scale through secuctl\n")
+print("`tests/scale/provision.sh N` (a CI-style script: `secuctl -q agents create` then `secuctl")
+print("-q keys create` per agent, against the secud above):\n")
+print("    " + sys.argv[4])
 PY
 mv "$work/results.md" "$out"
 log "wrote $out"

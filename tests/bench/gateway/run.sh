@@ -96,7 +96,8 @@ curl -fsS "http://127.0.0.1:$PROXY_PORT/v1/charges" >/dev/null
 # ---- secud ----
 "$SECUD" serve --listen 127.0.0.1:0 --port-file "$work/port" --data-dir "$work/secud" \
   --log-level warn --print-admin-token false >"$work/secud.out" 2>"$work/secud.err" &
-pids+=($!)
+secud_pid=$!
+pids+=("$secud_pid")
 for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.1; done
 SECU_ADDR="http://127.0.0.1:$(cat "$work/port")"
 export SECU_ADDR SECU_DATA_DIR="$work/secud"
@@ -143,6 +144,26 @@ read -r b_rps b_p50 b_p99 b_bad < <(run_wrk b -H "Authorization: Bearer $key_b" 
 read -r c_rps c_p50 c_p99 c_bad < <(run_wrk c -H "Authorization: Bearer $key_c" \
   -H "X-Secu-Cost-USD: 0.001" "$gw")
 
+# ---- the added latency at a set rate: 10 connections, each pausing 10 ms between requests
+# (about 1,000 requests/s offered), nginx alone vs secud's full-policy gateway ----
+paced() {
+  local name=$1
+  shift
+  wrk -t1 -c10 -d"$DURATION" --latency -s "$here/paced.lua" "$@" >"$work/$name.txt"
+  cat "$work/$name.txt" >&2
+  awk '
+    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+    /Requests\/sec/ { rps = $2 }
+    $1 == "50%" { p50 = ms($2) }
+    $1 == "99%" { p99 = ms($2) }
+    END { printf "%.0f %.3f %.3f\n", rps, p50, p99 }' "$work/$name.txt"
+}
+log "paced runs (about 1,000 requests/s)"
+read -r pa_rps pa_p50 pa_p99 < <(paced pa "http://127.0.0.1:$PROXY_PORT/v1/charges")
+read -r pc_rps pc_p50 pc_p99 < <(paced pc -H "Authorization: Bearer $key_c" \
+  -H "X-Secu-Cost-USD: 0.001" "$gw")
+rss_peak=$(awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$secud_pid/status")
+
 events=$(sqlite3 "$work/secud/secu.db" "SELECT COUNT(*) FROM billing_events" 2>/dev/null || echo "?")
 audit=$(sqlite3 "$work/secud/secu.db" "SELECT COUNT(*) FROM audit_log" 2>/dev/null || echo "?")
 ratio() { awk -v x="$1" -v y="$2" 'BEGIN { printf "%.2f", x / y }'; }
@@ -156,7 +177,17 @@ cat <<MD
 | (b) secud gateway, allow-all policy | $b_rps | $b_p50 | $b_p99 | $b_bad |
 | (c) secud gateway, full policy + budget + durable audit | $c_rps | $c_p50 | $c_p99 | $c_bad |
 
-Ratios: b/a = $(ratio "$b_rps" "$a_rps"), c/a = $(ratio "$c_rps" "$a_rps").
+Ratios: b/a = $(ratio "$b_rps" "$a_rps"), c/a = $(ratio "$c_rps" "$a_rps") (target: 0.5).
+
+At a set rate (wrk -t1 -c10, 10 ms pause per connection between requests, $DURATION):
+
+| setup | requests/s | p50 ms | p99 ms |
+|---|---:|---:|---:|
+| (a) nginx proxy_pass | $pa_rps | $pa_p50 | $pa_p99 |
+| (c) secud, full policy + budget + durable audit | $pc_rps | $pc_p50 | $pc_p99 |
+
+Added p99 latency: $(awk -v x="$pc_p99" -v y="$pa_p99" 'BEGIN { printf "%.3f", x - y }') ms (target: under 1 ms).
+Peak RSS of secud over all the gateway runs (VmHWM): $rss_peak MiB.
 secud wrote $events billing events and $audit audit entries in the runs (each decision committed
 before its response).
 MD
