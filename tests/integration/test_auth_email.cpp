@@ -276,3 +276,23 @@ TEST_CASE("magic-link requests are throttled per address with 429", "[auth][magi
   CHECK(third.status == 429);
   CHECK_FALSE(third.header("Retry-After").empty());
 }
+
+TEST_CASE("verification starts are throttled per account with 429 and write nothing more",
+          "[auth][verify][throttle]") {
+  Secud s(with_args({"--login-max-attempts", "2", "--login-window-s", "60"}));
+  auto owner = signup_account(s, "vera@acme.test");  // signup counts as no mail request
+  auto start = [&] {
+    return http(s.url(), "POST", "/v1/auth/verify/start", "{}", bearer(owner.token));
+  };
+  REQUIRE(start().status == 200);
+  REQUIRE(start().status == 200);
+  const auto tokens_before = row_count(s, "email_tokens", "1 = 1");
+  auto third = start();
+  CHECK(third.status == 429);
+  CHECK(third.json()["error"]["code"] == "too_many_attempts");
+  CHECK_FALSE(third.header("Retry-After").empty());
+  CHECK(row_count(s, "email_tokens", "1 = 1") == tokens_before);
+  // Another account from the same address is held by the per-address limit too.
+  auto other = add_user(s, owner.org_id, "wes@acme.test", "member");
+  CHECK(http(s.url(), "POST", "/v1/auth/verify/start", "{}", bearer(other.token)).status == 429);
+}
