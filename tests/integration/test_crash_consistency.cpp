@@ -1,7 +1,8 @@
 // Crash consistency: a mixed load (gateway decisions, internal transfers, approvals, admin
 // writes) from several threads against the real secud, SIGKILL at a random moment, restart on
 // the same data dir, then: every request answered 2xx is in the database, the audit chain (and
-// its Merkle tree and signed checkpoints) verifies, the ledger reconciles, no budget is
+// its Merkle tree and signed checkpoints) verifies, every signed checkpoint a client fetched
+// before a crash is consistent with the tree after it, the ledger reconciles, no budget is
 // overspent. A few rounds in CI; SECU_CRASH_ROUNDS=N for many (e.g. 200) on demand.
 #include <atomic>
 #include <catch2/catch.hpp>
@@ -13,6 +14,9 @@
 #include <thread>
 #include <vector>
 
+#include "secu/audit/checkpoint.hpp"
+#include "secu/audit/merkle.hpp"
+#include "secu/crypto.hpp"
 #include "support/api.hpp"
 #include "support/fixture.hpp"
 #include "support/gateway_helpers.hpp"
@@ -60,6 +64,36 @@ int64_t found(const Secud& s, const std::string& table, const std::vector<std::s
 
 constexpr int64_t kBudgetMicros = 3'000'000;  // the gateway agent's daily budget: 3 USD
 
+// The latest signed checkpoint, opened with the server's verifier key (a client's view).
+secu::audit::Checkpoint signed_checkpoint(const Secud& s, const secu::audit::NoteKey& key) {
+  auto r = admin(s, "GET", "/v1/audit/checkpoint");
+  REQUIRE(r.status == 200);
+  auto cp = secu::audit::open_checkpoint(r.json()["note"].get<std::string>(), key);
+  REQUIRE(cp.ok());
+  return *cp;
+}
+
+// Every checkpoint a client saw before a crash is a prefix of the tree after it: the consistency
+// proof from its size to the new checkpoint verifies against both signed roots.
+bool still_consistent(const Secud& s, const secu::audit::Checkpoint& old,
+                      const secu::audit::Checkpoint& now) {
+  auto r = admin(s, "GET",
+                 "/v1/audit/proof/consistency?from=" + std::to_string(old.size) +
+                     "&to=" + std::to_string(now.size));
+  if (r.status != 200) return false;
+  const auto body = r.json();
+  UNSCOPED_INFO("consistency proof " << body.dump());
+  secu::audit::merkle::Proof proof;
+  for (const auto& h : body["proof"]) {
+    auto raw = secu::crypto::hex_decode(h.get<std::string>());
+    if (!raw.ok() || raw->size() != 32) return false;
+    proof.push_back(std::move(*raw));
+  }
+  const bool ok =
+      secu::audit::merkle::verify_consistency(old.size, now.size, old.root, now.root, proof);
+  return ok;
+}
+
 }  // namespace
 
 TEST_CASE("crash consistency: SIGKILL under mixed load loses no acknowledged write", "[crash]") {
@@ -82,6 +116,14 @@ TEST_CASE("crash consistency: SIGKILL under mixed load loses no acknowledged wri
   fund(s, p.payer.agent, 1'000'000'000);
 
   Acked acked;
+  REQUIRE(secu::crypto::init().ok());
+  auto pub = http(s.url(), "GET", "/v1/audit/pubkey");
+  REQUIRE(pub.status == 200);
+  const auto note_key =
+      secu::audit::parse_verifier_key(pub.json()["verifier_key"].get<std::string>()).value();
+  // Checkpoints clients fetched while the load ran, in every round (sizes grow).
+  std::vector<secu::audit::Checkpoint> seen;
+  int64_t checkpoints_checked = 0;
   const int rounds = rounds_from_env();
   std::mt19937 rng(std::random_device{}());
   int64_t total_checked = 0, total_lost = 0;
@@ -158,7 +200,10 @@ TEST_CASE("crash consistency: SIGKILL under mixed load loses no acknowledged wri
     });
 
     std::this_thread::sleep_for(
-        std::chrono::milliseconds(std::uniform_int_distribution<int>(150, 900)(rng)));
+        std::chrono::milliseconds(std::uniform_int_distribution<int>(100, 600)(rng)));
+    seen.push_back(signed_checkpoint(s, note_key));  // a client saw this tree, signed
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(std::uniform_int_distribution<int>(50, 300)(rng)));
     s.kill9();
     stop = true;
     for (auto& w : workers)
@@ -185,6 +230,14 @@ TEST_CASE("crash consistency: SIGKILL under mixed load loses no acknowledged wri
     INFO("audit verify: " << v.body);
     CHECK(v.status == 200);
     CHECK(v.json().value("ok", false));
+    // Every checkpoint seen before any crash is a prefix of today's signed tree.
+    const auto now = signed_checkpoint(s, note_key);
+    for (const auto& old : seen) {
+      INFO("checkpoint of size " << old.size << " against size " << now.size);
+      CHECK(old.size <= now.size);
+      CHECK(still_consistent(s, old, now));
+      ++checkpoints_checked;
+    }
     auto rec = reconcile(s);
     INFO("reconcile: " << rec.dump());
     CHECK(rec["balanced"] == true);
@@ -201,9 +254,9 @@ TEST_CASE("crash consistency: SIGKILL under mixed load loses no acknowledged wri
   std::printf(
       "crash consistency: %d rounds, %zu acknowledged writes (%zu gateway decisions, %zu "
       "transfers and fundings, %zu agents, %zu approvals asked, %zu approved), %lld checks over "
-      "the rounds, %lld lost\n",
+      "the rounds, %lld lost; %lld signed checkpoint checks, all consistent after the crashes\n",
       rounds, distinct, acked.events.size(), acked.transfers.size(), acked.agents.size(),
       acked.pending.size(), acked.decided.size(), static_cast<long long>(total_checked),
-      static_cast<long long>(total_lost));
+      static_cast<long long>(total_lost), static_cast<long long>(checkpoints_checked));
   CHECK(total_lost == 0);
 }
