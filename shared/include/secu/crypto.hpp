@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -60,9 +61,11 @@ Result<std::string> base64_decode(std::string_view text);
 std::string hex_encode(std::string_view bytes);
 Result<std::string> hex_decode(std::string_view text);
 
-// SHA-256 (raw 32 bytes).
+// SHA-256 (raw 32 bytes). OpenSSL's libcrypto, which uses the CPU's SHA extensions where it
+// has them (about 4x libsodium's portable code on an entry-sized input): every audit leaf,
+// chain link and Merkle node is one of these.
 std::string sha256(std::string_view data);
-// Incremental SHA-256 for streams (audit verification).
+// Incremental SHA-256 for streams (audit verification, Merkle nodes). Move-only.
 class Sha256 {
  public:
   Sha256();
@@ -70,7 +73,12 @@ class Sha256 {
   std::string finish();  // raw 32 bytes
 
  private:
-  alignas(64) unsigned char m_state[512];
+  struct CtxFree {
+    void operator()(void* ctx) const;
+  };
+  std::unique_ptr<void, CtxFree> m_ctx;  // an EVP_MD_CTX (openssl stays out of this header)
+  std::string m_fallback;  // the input, only when libcrypto could not start (libsodium then)
+  bool m_use_fallback = false;
 };
 
 // Keyed BLAKE2b, `out_len` bytes (16..64). Key: 16..64 bytes.

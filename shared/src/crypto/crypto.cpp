@@ -1,15 +1,16 @@
 #include "secu/crypto.hpp"
 
+#include <openssl/evp.h>
 #include <sodium.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 
 namespace secu::crypto {
 
-static_assert(sizeof(crypto_hash_sha256_state) <= 512, "Sha256 state buffer too small");
 static_assert(crypto_aead_xchacha20poly1305_ietf_KEYBYTES == kSealKeyBytes);
 
 Status init() {
@@ -158,24 +159,65 @@ Result<std::string> hex_decode(std::string_view text) {
 
 // ---- hashes -----------------------------------------------------------------------------------
 
-std::string sha256(std::string_view data) {
+namespace {
+
+const EVP_MD* sha256_md() {
+  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);  // fetched once per process
+  return md;
+}
+
+struct EvpCtxFree {
+  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+};
+
+std::string sodium_sha256(std::string_view data) {
   std::string out(crypto_hash_sha256_BYTES, '\0');
   crypto_hash_sha256(reinterpret_cast<unsigned char*>(out.data()),
                      reinterpret_cast<const unsigned char*>(data.data()), data.size());
   return out;
 }
 
-Sha256::Sha256() {
-  crypto_hash_sha256_init(reinterpret_cast<crypto_hash_sha256_state*>(m_state));
+}  // namespace
+
+std::string sha256(std::string_view data) {
+  // One context per thread, reset per hash: no allocation on the hot path.
+  thread_local std::unique_ptr<EVP_MD_CTX, EvpCtxFree> ctx(EVP_MD_CTX_new());
+  std::string out(crypto_hash_sha256_BYTES, '\0');
+  unsigned len = 0;
+  if (ctx && sha256_md() && EVP_DigestInit_ex2(ctx.get(), sha256_md(), nullptr) == 1 &&
+      EVP_DigestUpdate(ctx.get(), data.data(), data.size()) == 1 &&
+      EVP_DigestFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &len) == 1 &&
+      len == out.size())
+    return out;
+  return sodium_sha256(data);  // the same digest; libcrypto could not start (out of memory)
+}
+
+void Sha256::CtxFree::operator()(void* ctx) const {
+  EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx));
+}
+
+Sha256::Sha256() : m_ctx(EVP_MD_CTX_new()) {
+  auto* c = static_cast<EVP_MD_CTX*>(m_ctx.get());
+  m_use_fallback = !c || !sha256_md() || EVP_DigestInit_ex2(c, sha256_md(), nullptr) != 1;
 }
 void Sha256::update(std::string_view data) {
-  crypto_hash_sha256_update(reinterpret_cast<crypto_hash_sha256_state*>(m_state),
-                            reinterpret_cast<const unsigned char*>(data.data()), data.size());
+  if (m_use_fallback) {
+    m_fallback.append(data);
+  } else if (EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(m_ctx.get()), data.data(), data.size()) !=
+             1) {
+    // SHA-256 updates cannot fail once initialised; a silently wrong digest would corrupt the
+    // audit chain, so stop rather than answer one.
+    std::abort();
+  }
 }
 std::string Sha256::finish() {
+  if (m_use_fallback) return sodium_sha256(m_fallback);
   std::string out(crypto_hash_sha256_BYTES, '\0');
-  crypto_hash_sha256_final(reinterpret_cast<crypto_hash_sha256_state*>(m_state),
-                           reinterpret_cast<unsigned char*>(out.data()));
+  unsigned len = 0;
+  if (EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(m_ctx.get()),
+                         reinterpret_cast<unsigned char*>(out.data()), &len) != 1 ||
+      len != out.size())
+    std::abort();  // as in update()
   return out;
 }
 
