@@ -82,7 +82,7 @@ void handle(Ctx& c) {
     SECU_TRY(l.settings, store::get_billing_settings(db, l.key->org_id));
     return {};
   });
-  if (!l.key || l.key->revoked_at || !l.agent || !l.vendor || l.vendor->deleted_at) {
+  if (!l.key || !l.key->usable(now_ms()) || !l.agent || !l.vendor || l.vendor->deleted_at) {
     Ctx::fail(unauthenticated());
   }
 

@@ -84,7 +84,7 @@ void transfer(Ctx& c) {
     SECU_TRY(settings, store::get_billing_settings(db, key->org_id));
     return {};
   });
-  if (!key || key->revoked_at || !agent)
+  if (!key || !key->usable(now_ms()) || !agent)
     Ctx::fail(Error::unauthenticated("invalid or revoked key"));
 
   std::vector<policy::Policy> ps;

@@ -104,10 +104,13 @@ const std::map<std::string, Row>& rows() {
       {"GET /v1/vendors", {Kind::kConsole, "viewer"}},
       {"GET /v1/vendors/{id}", {Kind::kConsole, "viewer", Res::kVendor}},
       {"DELETE /v1/vendors/{id}", {Kind::kConsole, "admin", Res::kVendor}},
+      {"POST /v1/vendors/{id}/rotate-key",
+       {Kind::kConsole, "admin", Res::kVendor, R"({"api_key":"matrix-rotated-key-0000"})"}},
       {"POST /v1/keys", {Kind::kConsole, "admin"}},
       {"GET /v1/keys", {Kind::kConsole, "viewer"}},
       {"GET /v1/keys/{id}", {Kind::kConsole, "viewer", Res::kKey}},
       {"DELETE /v1/keys/{id}", {Kind::kConsole, "admin", Res::kKey}},
+      {"POST /v1/keys/{id}/rotate", {Kind::kConsole, "admin", Res::kKey, R"({"grace_seconds":0})"}},
       {"GET /v1/approvals", {Kind::kConsole, "viewer"}},
       {"GET /v1/approvals/{id}", {Kind::kConsole, "viewer", Res::kApproval}},
       {"POST /v1/approvals/{id}/approve", {Kind::kConsole, "approver", Res::kApproval}},
@@ -139,6 +142,9 @@ const std::map<std::string, Row>& rows() {
       {"GET /v1/marketplace/listings", {Kind::kConsole, "viewer"}},
       {"GET /v1/marketplace/hires", {Kind::kConsole, "viewer"}},
       {"GET /v1/marketplace/hires/{id}", {Kind::kConsole, "viewer", Res::kHire}},
+      // Rotation of the platform credentials.
+      {"POST /v1/admin/rotate-admin-token", {Kind::kConsole, "platform_admin"}},
+      {"POST /v1/admin/rotate-jwt-key", {Kind::kConsole, "platform_admin"}},
   };
   return m;
 }

@@ -61,10 +61,14 @@ nlohmann::json key_json(const store::KeyRow& k) {
                       {"agent_id", k.agent_id},
                       {"vendor_id", k.vendor_id},
                       {"prefix", k.prefix},
-                      {"status", k.revoked_at ? "revoked" : "active"},
+                      {"status", k.revoked_at         ? "revoked"
+                                 : k.usable(now_ms()) ? "active"
+                                                      : "expired"},
                       {"created_at", format_rfc3339(k.created_at)}};
   if (k.revoked_at) j["revoked_at"] = format_rfc3339(*k.revoked_at);
   if (k.last_used_at) j["last_used_at"] = format_rfc3339(*k.last_used_at);
+  if (k.expires_at) j["expires_at"] = format_rfc3339(*k.expires_at);
+  if (k.rotated_to) j["rotated_to"] = *k.rotated_to;
   return j;
 }
 
