@@ -250,6 +250,13 @@ TEST_CASE("no vendor api key, agent key, server key or mailed token leaks", "[au
   REQUIRE(log.back().r.status == 401);
   call("JWT key rotate", "POST", "/v1/admin/rotate-jwt-key", "{}",
        {{"X-Secu-Admin-Token", admin_token2}});
+  // A session signed by the new JWT key (the reads below still use the old key's session).
+  const std::string t_login2 =
+      call("login after the JWT key rotation", "POST", "/v1/auth/login",
+           json{{"email", "hy@giene.test"}, {"password", owner_pw}}.dump(), {})
+          .json()["token"];
+  log.back().may_carry = {t_login2};
+  REQUIRE(call("me with a new-key JWT", "GET", "/v1/auth/me", {}, bearer(t_login2)).status == 200);
 
   for (const auto& path : std::vector<std::string>{
            "/v1/keys/" + rotated["id"].get<std::string>(), "/v1/vendors/" + vendor,
@@ -288,6 +295,7 @@ TEST_CASE("no vendor api key, agent key, server key or mailed token leaks", "[au
       {"mailed verification token", mailed[0]},
       {"mailed magic token", mailed[1]},
       {"login JWT signature", t_login.substr(t_login.rfind('.') + 1)},
+      {"new-key login JWT signature", t_login2.substr(t_login2.rfind('.') + 1)},
   };
   for (const char* f : {"signing.key", "master.key"}) {
     const auto b64 = key_file(f);
