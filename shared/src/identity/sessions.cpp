@@ -133,23 +133,8 @@ Status logout(const Env& env, const Caller& caller) {
 }
 
 namespace {
-Result<Authenticated> authenticate_claims(store::Store& store, const jwt::Claims& claims,
-                                          int64_t now);
-}  // namespace
 
-Result<Authenticated> authenticate_jwt(store::Store& store, std::string_view public_key,
-                                       std::string_view token, int64_t now) {
-  SECU_TRY(auto claims, jwt::verify(public_key, token, now / 1000));
-  return authenticate_claims(store, claims, now);
-}
-
-Result<Authenticated> authenticate_jwt(store::Store& store, const jwt::KeySet& keys,
-                                       std::string_view token, int64_t now) {
-  SECU_TRY(auto claims, jwt::verify(keys, token, now / 1000));
-  return authenticate_claims(store, claims, now);
-}
-
-namespace {
+// Invariant 1 for claims whose signature and expiry were checked.
 Result<Authenticated> authenticate_claims(store::Store& store, const jwt::Claims& claims,
                                           int64_t now) {
   Authenticated a;
@@ -190,5 +175,17 @@ Result<Authenticated> authenticate_claims(store::Store& store, const jwt::Claims
 }
 
 }  // namespace
+
+Result<Authenticated> authenticate_jwt(store::Store& store, std::string_view public_key,
+                                       std::string_view token, int64_t now) {
+  SECU_TRY(auto claims, jwt::verify(public_key, token, now / 1000));
+  return authenticate_claims(store, claims, now);
+}
+
+Result<Authenticated> authenticate_jwt(store::Store& store, const jwt::KeySet& keys,
+                                       std::string_view token, int64_t now) {
+  SECU_TRY(auto claims, jwt::verify(keys, token, now / 1000));
+  return authenticate_claims(store, claims, now);
+}
 
 }  // namespace secu::identity
