@@ -85,10 +85,14 @@ Result<std::unique_ptr<Client>> Deps::client() {
   // flag over env), the context's stored login token, the context's admin token file, then the
   // admin.token of --data-dir/SECU_DATA_DIR. After `secuctl logout` the implicit admin token is
   // not used until the next login, so a logged-out shell is not silently an admin.
+  using Kind = CredentialSource::Kind;
+  last_credential = {};
   if (!global.token.empty()) {
     o.bearer = global.token;
+    last_credential.kind = Kind::kBearerFlag;
   } else if (!global.admin_token.empty()) {
     o.admin_token = global.admin_token;
+    last_credential.kind = Kind::kAdminTokenValue;
   } else {
     SECU_TRY(auto cfg, load_cli_config());
     const std::string name = global.context.empty() ? cfg.current : global.context;
@@ -96,6 +100,7 @@ Result<std::unique_ptr<Client>> Deps::client() {
     if (auto it = cfg.contexts.find(name); it != cfg.contexts.end()) ctx = it->second;
     if (!ctx.token.empty()) {
       o.bearer = ctx.token;
+      last_credential.kind = Kind::kStoredLogin;
     } else if (!ctx.logged_out) {
       std::string file = ctx.admin_token_file;
       if (file.empty() && !global.data_dir.empty()) file = global.data_dir + "/admin.token";
@@ -108,6 +113,7 @@ Result<std::unique_ptr<Client>> Deps::client() {
         }
         SECU_TRY(auto text, files::read_all(file));
         o.admin_token = trim(text);
+        last_credential = {Kind::kAdminTokenFile, file};
       }
     }
   }

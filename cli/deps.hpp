@@ -39,8 +39,18 @@ struct GlobalOptions {
   bool dry_run = false;        // --dry-run of a create command: secud validates, stores nothing
 };
 
+// Where client() took its credential from: a command that replaces the credential (admin
+// rotate-admin-token) tells the operator, or updates the file, accordingly.
+struct CredentialSource {
+  enum class Kind { kNone, kBearerFlag, kAdminTokenValue, kStoredLogin, kAdminTokenFile };
+  Kind kind = Kind::kNone;
+  std::string file;  // kAdminTokenFile: the file it was read from
+};
+
 struct Deps {
   GlobalOptions global;
+  // Set by client(): where the credential of the last client came from.
+  CredentialSource last_credential;
   std::ostream* out;
   std::ostream* err;
   std::istream* in;

@@ -69,6 +69,7 @@ int main(int argc, char** argv) {
   add_ledger_commands(app, d, rs);
   add_tx_commands(app, d, rs);
   add_marketplace_commands(app, d, rs);
+  add_admin_rotation_commands(app, d, rs);
   add_completion_commands(app, d, rs);
   add_contexts_commands(app, d, rs);
   add_help_topics_commands(app, d, rs);

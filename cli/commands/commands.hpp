@@ -31,6 +31,8 @@ void add_gateway_commands(CLI::App& app, Deps& d, RunState& rs);
 void add_audit_commands(CLI::App& app, Deps& d, RunState& rs);
 void add_contexts_commands(CLI::App& app, Deps& d, RunState& rs);
 void add_help_topics_commands(CLI::App& app, Deps& d, RunState& rs);
+// admin rotate-admin-token | rotate-jwt-key (makes `admin` unless another file did).
+void add_admin_rotation_commands(CLI::App& app, Deps& d, RunState& rs);
 
 // The endpoints a command calls, in secud's route form: calls(create, {"POST /v1/agents"}).
 // `secuctl __endpoints` prints them, so a test holds the command tree against the route table.

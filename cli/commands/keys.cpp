@@ -1,5 +1,7 @@
-// secuctl keys create|list|get|revoke. `-q keys create` prints only the secret, so a CI script
-// can capture it: KEY=$(secuctl -q keys create --agent $AGENT --vendor $VENDOR).
+// secuctl keys create|list|get|rotate|revoke. `-q keys create` prints only the secret, so a CI
+// script can capture it: KEY=$(secuctl -q keys create --agent $AGENT --vendor $VENDOR).
+#include <string>
+
 #include "commands/render.hpp"
 
 namespace secu::cli {
@@ -15,6 +17,25 @@ const std::vector<Column> kKeyColumns = {
     {"LAST USED", "last_used_at"},
     {"CREATED", "created_at"},
 };
+
+// "90" / "90s" / "30m" / "1h" → seconds (secud checks the range).
+Result<int64_t> parse_duration_s(const std::string& text) {
+  size_t used = 0;
+  int64_t n = 0;
+  try {
+    n = std::stoll(text, &used);
+  } catch (...) {
+    return Error::invalid("--grace must be a duration like 90s, 30m or 1h", "grace");
+  }
+  const std::string unit = text.substr(used);
+  int64_t mult = 0;
+  if (unit.empty() || unit == "s") mult = 1;
+  if (unit == "m") mult = 60;
+  if (unit == "h") mult = 3600;
+  if (mult == 0 || n < 0 || n > 86400)
+    return Error::invalid("--grace must be a duration like 90s, 30m or 1h", "grace");
+  return n * mult;
+}
 
 }  // namespace
 
@@ -60,6 +81,26 @@ void add_keys_commands(CLI::App& app, Deps& d, RunState& rs) {
   get->callback([gid, &d, &rs] {
     rs.run = [gid, &d] {
       return call_and_print(d, "GET", "/v1/keys/" + url_encode(*gid), nullptr, kKeyColumns);
+    };
+  });
+
+  auto tid = std::make_shared<std::string>(), grace = std::make_shared<std::string>();
+  auto* rotate = keys->add_subcommand(
+      "rotate",
+      "Replace a key by a new one (same agent and vendor; secret shown once, with -q only the "
+      "secret); the old key keeps working for --grace\n  secuctl keys rotate KEY_ID --grace 1h");
+  rotate->add_option("key_id", *tid, "key id")->required();
+  rotate->add_option("--grace", *grace,
+                     "how long the old key keeps working: 0 (default), 90s, 30m, 1h … 24h");
+  calls(rotate, {"POST /v1/keys/{id}/rotate"});
+  rotate->callback([tid, grace, &d, &rs] {
+    rs.run = [tid, grace, &d] {
+      auto secs = parse_duration_s(grace->empty() ? "0" : *grace);
+      if (!secs.ok()) return report_error(d, secs.error());
+      std::vector<Column> cols = kKeyColumns;
+      cols.insert(cols.begin() + 1, {"SECRET (shown once)", "key"});
+      return call_and_print(d, "POST", "/v1/keys/" + url_encode(*tid) + "/rotate",
+                            {{"grace_seconds", *secs}}, cols, "key");
     };
   });
 

@@ -1,5 +1,5 @@
-// secuctl vendors create|list|get|delete. The api key comes from --api-key-file or stdin,
-// never from argv (where ps and shell history would show it).
+// secuctl vendors create|list|get|rotate-key|delete. The api key comes from --api-key-file or
+// stdin, never from argv (where ps and shell history would show it).
 #include "commands/render.hpp"
 
 namespace secu::cli {
@@ -24,6 +24,17 @@ int vendors_create_run(const VendorsCreateOptions& o, Deps& d) {
   if (!o.org.empty()) body["org_id"] = o.org;
   if (!o.header_name.empty()) body["header_name"] = o.header_name;
   return call_and_print(d, "POST", "/v1/vendors", body, kVendorColumns);
+}
+
+struct VendorsRotateKeyOptions {
+  std::string id, api_key_file;
+};
+
+int vendors_rotate_key_run(const VendorsRotateKeyOptions& o, Deps& d) {
+  auto key = read_secret(d, o.api_key_file, "api-key");
+  if (!key.ok()) return report_error(d, key.error());
+  return call_and_print(d, "POST", "/v1/vendors/" + url_encode(o.id) + "/rotate-key",
+                        {{"api_key", *key}}, kVendorColumns);
 }
 
 }  // namespace
@@ -71,6 +82,17 @@ void add_vendors_commands(CLI::App& app, Deps& d, RunState& rs) {
       return call_and_print(d, "GET", "/v1/vendors/" + url_encode(*gid), nullptr, kVendorColumns);
     };
   });
+
+  auto ro = std::make_shared<VendorsRotateKeyOptions>();
+  auto* rotate = vendors->add_subcommand(
+      "rotate-key",
+      "Replace a vendor's api key; the next gateway call uses it\n  secuctl vendors rotate-key "
+      "VENDOR_ID --api-key-file new-key.txt");
+  rotate->add_option("vendor_id", ro->id, "vendor id")->required();
+  rotate->add_option("--api-key-file", ro->api_key_file,
+                     "file holding the new api key (default: read stdin)");
+  calls(rotate, {"POST /v1/vendors/{id}/rotate-key"});
+  rotate->callback([ro, &d, &rs] { rs.run = [ro, &d] { return vendors_rotate_key_run(*ro, d); }; });
 
   auto did = std::make_shared<std::string>();
   auto yes = std::make_shared<bool>(false);

@@ -82,12 +82,13 @@ void handle(Ctx& c) {
     SECU_TRY(l.settings, store::get_billing_settings(db, l.key->org_id));
     return {};
   });
-  if (l.key && !l.key->revoked_at && l.key->vendor_id.empty()) {
+  const int64_t now = now_ms();
+  if (l.key && l.key->usable(now) && l.key->vendor_id.empty()) {
     // A payer key (a marketplace hire's linked key) moves money; it calls no vendor.
     Ctx::fail(Error::make(ErrorKind::kForbidden, "payer_key",
                           "this key pays through POST /v1/tx/transfer; it has no vendor to call"));
   }
-  if (!l.key || l.key->revoked_at || !l.agent || !l.vendor || l.vendor->deleted_at) {
+  if (!l.key || !l.key->usable(now) || !l.agent || !l.vendor || l.vendor->deleted_at) {
     Ctx::fail(unauthenticated());
   }
 

@@ -37,6 +37,7 @@ identity::Env identity_env(Ctx& ctx) {
   identity::Env env;
   env.store = &app.store();
   env.signing_key = &app.secrets().signing_key;
+  env.jwt_keys = app.jwt_keys();
   env.hash_key = &app.secrets().hash_key;
   env.seal_key = &app.secrets().seal_key;
   env.jwt_ttl_s = cfg->jwt_ttl_s;

@@ -1,5 +1,5 @@
 // Keys: POST /v1/keys (contract: the secret is in this answer only), GET /v1/keys,
-// GET /v1/keys/{id}, DELETE /v1/keys/{id} (revoke).
+// GET /v1/keys/{id}, DELETE /v1/keys/{id} (revoke), POST /v1/keys/{id}/rotate.
 #include <nlohmann/json.hpp>
 
 #include "secu/governance.hpp"
@@ -70,6 +70,29 @@ void revoke(Ctx& c) {
   c.reply(200, key_json(out));
 }
 
+// {"grace_seconds": 0..86400} (default 0: the old key stops at once). The answer is the new key
+// with its secret (shown once) and the old key as it is now.
+void rotate(Ctx& c) {
+  int64_t grace = 0;
+  if (!c.body().empty()) {
+    const auto body = c.json_body();
+    json::Reader r(body);
+    grace = r.integer("grace_seconds", {.min = 0, .max = governance::kMaxKeyGraceS}).value_or(0);
+    Ctx::unwrap(r.finish());
+  }
+  governance::RotatedKey out;
+  c.write([&](store::WriteTx& tx) -> Status {
+    SECU_TRY(out,
+             governance::rotate_key(tx, write_scope(c), c.param(0), grace,
+                                    c.app().secrets().hash_key, c.audit_entry({}, {}, {}, {})));
+    return {};
+  });
+  auto j = key_json(out.created.row);
+  j["key"] = out.created.secret;  // the only time it is shown
+  j["rotated_from"] = key_json(out.old);
+  c.reply(200, j);
+}
+
 }  // namespace
 
 void register_key_routes(RouteTable& t) {
@@ -78,6 +101,8 @@ void register_key_routes(RouteTable& t) {
   t.add("GET", "/v1/keys", Access::kViewer, "List keys (scoped by principal)", list);
   t.add("GET", "/v1/keys/{id}", Access::kViewer, "Get a key (never its secret)", get);
   t.add("DELETE", "/v1/keys/{id}", Access::kAdmin, "Revoke a key", revoke);
+  t.add("POST", "/v1/keys/{id}/rotate", Access::kAdmin,
+        "Replace a key (same agent and vendor); the old one works for grace_seconds", rotate);
 }
 
 }  // namespace secu::daemon

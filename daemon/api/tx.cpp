@@ -87,7 +87,7 @@ void transfer(Ctx& c) {
     SECU_TRY(hire, store::find_hire_by_payer(db, key->agent_id));
     return {};
   });
-  if (!key || key->revoked_at || !agent)
+  if (!key || !key->usable(now_ms()) || !agent)
     Ctx::fail(Error::unauthenticated("invalid or revoked key"));
 
   std::vector<policy::Policy> ps;

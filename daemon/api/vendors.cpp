@@ -1,4 +1,5 @@
-// Vendors: POST /v1/vendors (contract), GET /v1/vendors, GET/DELETE /v1/vendors/{id}.
+// Vendors: POST /v1/vendors (contract), GET /v1/vendors, GET/DELETE /v1/vendors/{id},
+// POST /v1/vendors/{id}/rotate-key.
 // The api key goes in once and never comes back out (shown as "…abcd").
 #include <nlohmann/json.hpp>
 
@@ -73,6 +74,23 @@ void remove(Ctx& c) {
   c.reply(200, vendor_json(out));
 }
 
+// The new api key in the body, like create takes it; the answer is the vendor (masked).
+void rotate_key(Ctx& c) {
+  const auto body = c.json_body();
+  json::Reader r(body);
+  const auto api_key = r.str("api_key", {.required = true, .min_len = 1, .max_len = 4096});
+  Ctx::unwrap(r.finish());
+  Ctx::unwrap(governance::validate_vendor_api_key(*api_key));  // 400 before any lookup
+  store::VendorRow out;
+  c.write([&](store::WriteTx& tx) -> Status {
+    SECU_TRY(out, governance::rotate_vendor_api_key(tx, write_scope(c), c.param(0), *api_key,
+                                                    c.app().secrets().seal_key,
+                                                    c.audit_entry({}, {}, {}, {})));
+    return {};
+  });
+  c.reply(200, vendor_json(out));
+}
+
 }  // namespace
 
 void register_vendor_routes(RouteTable& t) {
@@ -81,6 +99,8 @@ void register_vendor_routes(RouteTable& t) {
   t.add("GET", "/v1/vendors/{id}", Access::kViewer, "Get a vendor (api key masked)", get);
   t.add("DELETE", "/v1/vendors/{id}", Access::kAdmin, "Delete a vendor without active keys",
         remove);
+  t.add("POST", "/v1/vendors/{id}/rotate-key", Access::kAdmin,
+        "Replace a vendor's api key (the next gateway call uses it)", rotate_key);
 }
 
 }  // namespace secu::daemon

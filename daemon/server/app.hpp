@@ -10,6 +10,7 @@
 #include <string>
 
 #include "secu/crypto.hpp"
+#include "secu/jwt.hpp"
 #include "secu/store.hpp"
 #include "server/config.hpp"
 #include "server/metrics.hpp"
@@ -25,13 +26,16 @@ struct Secrets {
   crypto::SecretBuffer hash_key;    // derived: keyed BLAKE2b of tokens and agent keys
   crypto::SecretBuffer seal_key;    // derived: XChaCha20-Poly1305 of stored secrets
   crypto::SigningKey signing_key;   // <data-dir>/signing.key: JWTs and audit checkpoints
-  std::string admin_token_hash;     // keyed hash of the admin token
+  std::string admin_token_hash;     // keyed hash of the admin token at start (see App)
 };
 
 class App {
  public:
   App(std::shared_ptr<const Config> config, std::unique_ptr<store::Store> store, Secrets secrets)
-      : m_config(std::move(config)), m_store(std::move(store)), m_secrets(std::move(secrets)) {}
+      : m_config(std::move(config)),
+        m_store(std::move(store)),
+        m_secrets(std::move(secrets)),
+        m_admin_token_hash(m_secrets.admin_token_hash) {}
 
   // The current config snapshot; replaced whole on SIGHUP (rule of thumb 9).
   std::shared_ptr<const Config> config() const {
@@ -47,6 +51,27 @@ class App {
   // Keyed hash used for every stored token: "b2:" + hex.
   std::string token_hash(std::string_view token) const;
 
+  // The credentials rotation replaces (POST /v1/admin/rotate-*): swapped whole right after the
+  // rotation's commit (WriteTx::after_commit, in commit order), so the very next request checks
+  // against the new value.
+  std::string admin_token_hash() const {
+    std::lock_guard lk(m_keys_mu);
+    return m_admin_token_hash;
+  }
+  void set_admin_token_hash(std::string h) {
+    std::lock_guard lk(m_keys_mu);
+    m_admin_token_hash = std::move(h);
+  }
+  // The console JWT keys; null until bootstrap loaded them.
+  std::shared_ptr<const jwt::KeySet> jwt_keys() const {
+    std::lock_guard lk(m_keys_mu);
+    return m_jwt_keys;
+  }
+  void set_jwt_keys(std::shared_ptr<const jwt::KeySet> k) {
+    std::lock_guard lk(m_keys_mu);
+    m_jwt_keys = std::move(k);
+  }
+
   std::atomic<bool> draining{false};
   // The gateway (proxy, open streams, settler, approval sweep); set by `secud serve` before
   // the server starts, null where no gateway runs.
@@ -59,6 +84,9 @@ class App {
   std::shared_ptr<const Config> m_config;  // GUARDED_BY(m_config_mu)
   std::unique_ptr<store::Store> m_store;
   Secrets m_secrets;
+  mutable std::mutex m_keys_mu;
+  std::string m_admin_token_hash;                 // GUARDED_BY(m_keys_mu)
+  std::shared_ptr<const jwt::KeySet> m_jwt_keys;  // GUARDED_BY(m_keys_mu)
 };
 
 std::string keyed_token_hash(const crypto::SecretBuffer& key, std::string_view token);

@@ -14,7 +14,7 @@ Result<Principal> resolve_principal(App& app, const Ctx& ctx) {
   const std::string admin = ctx.header("X-Secu-Admin-Token");
   if (!admin.empty()) {
     // Hash first, then compare hashes in constant time: the stored value is only a hash.
-    if (!crypto::constant_time_equal(app.token_hash(admin), app.secrets().admin_token_hash)) {
+    if (!crypto::constant_time_equal(app.token_hash(admin), app.admin_token_hash())) {
       return Error::unauthenticated("invalid admin token");
     }
     p.type = Principal::Type::kAdmin;
@@ -37,7 +37,8 @@ Result<Principal> resolve_principal(App& app, const Ctx& ctx) {
       SECU_TRY(key, store::find_key_by_hash(db, hash));
       return {};
     }));
-    if (!key || key->revoked_at) return Error::unauthenticated("invalid or revoked key");
+    // Past a rotation's grace period a key is as dead as a revoked one.
+    if (!key || !key->usable(now_ms())) return Error::unauthenticated("invalid or revoked key");
     p.type = Principal::Type::kAgent;
     p.role = Access::kAgent;
     p.agent_id = key->agent_id;
@@ -47,8 +48,7 @@ Result<Principal> resolve_principal(App& app, const Ctx& ctx) {
   }
   // Any other bearer is a console JWT: signature, expiry, and a live session of an existing
   // user; the role is the user's current one (secu/identity/sessions.hpp).
-  SECU_TRY(auto who, identity::authenticate_jwt(app.store(), app.secrets().signing_key.public_key,
-                                                token, now_ms()));
+  SECU_TRY(auto who, identity::authenticate_jwt(app.store(), *app.jwt_keys(), token, now_ms()));
   p.type = Principal::Type::kUser;
   if (!role_from_name(identity::role_name(who.role), p.role)) {
     return Error::unauthenticated("the user has no valid role");

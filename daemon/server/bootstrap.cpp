@@ -6,6 +6,8 @@
 #include "secu/crypto.hpp"
 #include "secu/files.hpp"
 #include "secu/log.hpp"
+#include "secu/rotation.hpp"
+#include "secu/store/meta.hpp"
 #include "server/app.hpp"
 
 namespace secu::daemon {
@@ -47,10 +49,7 @@ Result<crypto::SecretBuffer> load_or_create_key(const std::string& path) {
 Result<std::optional<std::string>> read_meta(store::Store& st, const std::string& key) {
   std::optional<std::string> out;
   SECU_TRY_VOID(st.read([&](store::Db& db) -> Status {
-    SECU_TRY(auto q, db.query("SELECT value FROM meta WHERE key = ?1"));
-    q.bind(1, key);
-    SECU_TRY(bool row, q.step());
-    if (row) out = q.text(0);
+    SECU_TRY(out, store::get_meta(db, key));
     return {};
   }));
   return out;
@@ -80,23 +79,29 @@ Result<std::unique_ptr<App>> bootstrap(std::shared_ptr<const Config> config) {
 
   // The admin token: made once. The plain token goes to admin.token (0600) before its hash is
   // committed, so a crash between the two only means the next start makes a new one.
-  SECU_TRY(auto existing, read_meta(*st, "admin_token_hash"));
+  SECU_TRY(auto existing, read_meta(*st, rotation::kAdminTokenMetaKey));
   std::string first_token;
   if (existing) {
     s.admin_token_hash = *existing;
   } else {
-    first_token = "secu_admin_" + crypto::random_token(32);
-    s.admin_token_hash = keyed_token_hash(s.hash_key, first_token);
+    auto made = rotation::make_admin_token(s.hash_key);
+    first_token = std::move(made.token);
+    s.admin_token_hash = std::move(made.hash);
     SECU_TRY_VOID(files::write_atomic(dir + "/admin.token", first_token + "\n", 0600));
     SECU_TRY_VOID(st->write([&](store::WriteTx& tx) -> Status {
-      SECU_TRY(auto q, tx.db.query("INSERT INTO meta (key, value) VALUES (?1, ?2)"));
-      q.bind_all(std::string("admin_token_hash"), s.admin_token_hash);
-      return q.run();
+      return store::put_meta(tx.db, rotation::kAdminTokenMetaKey, s.admin_token_hash);
     }));
     log::info("admin token created", {{"path", dir + "/admin.token"}});
   }
 
+  std::shared_ptr<const jwt::KeySet> jwt_keys;
+  SECU_TRY_VOID(st->read([&](store::Db& db) -> Status {
+    SECU_TRY(jwt_keys, rotation::load_jwt_keys(db, s.signing_key, s.seal_key));
+    return {};
+  }));
+
   auto app = std::make_unique<App>(config, std::move(st), std::move(s));
+  app->set_jwt_keys(std::move(jwt_keys));
   if (!first_token.empty() && config->print_admin_token) {
     // Shown once, like Vault's root token; later starts never print it again.
     std::printf("admin token (shown once; also in %s/admin.token, mode 0600):\n  %s\n", dir.c_str(),

@@ -127,7 +127,8 @@ TEST_CASE("no password or token leaks into the database, the log or other respon
 }
 
 // The wider scan: the governance and data-plane secrets too — a vendor's api key, an agent key,
-// the JWT signing and master keys, the SMTP password and the tokens only mailed — looked for in
+// the JWT signing and master keys, the SMTP password and the tokens only mailed, and the secrets
+// rotated in and out (vendor key, agent key, admin token) — looked for in
 // the database files, the log, every response (the audit exports included) and, for the vendor
 // key, everything but the upstream call that must carry it.
 TEST_CASE("no vendor api key, agent key, server key or mailed token leaks", "[auth][secrets]") {
@@ -218,16 +219,63 @@ TEST_CASE("no vendor api key, agent key, server key or mailed token leaks", "[au
     auto end = text.find_first_of(" \r\n", at);
     mailed.push_back(text.substr(at + 6, end == std::string::npos ? end : end - at - 6));
   }
+  // Rotations: the vendor's api key, the agent key (with a grace period, so the old key is
+  // used once more) and the admin token. Each new secret is in its rotate answer (shown once)
+  // and, for the vendor key, in the upstream's echo; nowhere else. The old ones stay needles.
+  const std::string vendor_key2 = "vendor-api-key-rotated-8d3a61";
+  call("vendor rotate-key", "POST", "/v1/vendors/" + vendor + "/rotate-key",
+       json{{"api_key", vendor_key2}}.dump(), as_owner);
+  const auto rotated =
+      call("agent key rotate", "POST", "/v1/keys/" + key["id"].get<std::string>() + "/rotate",
+           R"({"grace_seconds":600})", as_owner)
+          .json();
+  const std::string agent_key2 = rotated["key"];
+  log.back().may_carry = {agent_key2};
+  REQUIRE(call("gateway, old key in its grace", "POST", "/v1/gateway/echo/x", R"({"q":2})",
+               {{"Authorization", "Bearer " + agent_key}})
+              .status == 200);
+  log.back().may_carry = {vendor_key2, agent_key};
+  REQUIRE(call("gateway, new key", "POST", "/v1/gateway/echo/x", R"({"q":3})",
+               {{"Authorization", "Bearer " + agent_key2}})
+              .status == 200);
+  log.back().may_carry = {vendor_key2, agent_key2};
+  const std::string admin_token1 = s.admin_token();
+  const std::string admin_token2 =
+      call("admin token rotate", "POST", "/v1/admin/rotate-admin-token", "{}",
+           {{"X-Secu-Admin-Token", admin_token1}})
+          .json()["admin_token"];
+  log.back().may_carry = {admin_token2};
+  REQUIRE(admin_token2 != admin_token1);
+  call("old admin token", "GET", "/v1/state", {}, {{"X-Secu-Admin-Token", admin_token1}});
+  REQUIRE(log.back().r.status == 401);
+  call("JWT key rotate", "POST", "/v1/admin/rotate-jwt-key", "{}",
+       {{"X-Secu-Admin-Token", admin_token2}});
+  // A session signed by the new JWT key (the reads below still use the old key's session).
+  const std::string t_login2 =
+      call("login after the JWT key rotation", "POST", "/v1/auth/login",
+           json{{"email", "hy@giene.test"}, {"password", owner_pw}}.dump(), {})
+          .json()["token"];
+  log.back().may_carry = {t_login2};
+  REQUIRE(call("me with a new-key JWT", "GET", "/v1/auth/me", {}, bearer(t_login2)).status == 200);
+
   for (const auto& path : std::vector<std::string>{
-           "/v1/vendors/" + vendor, "/v1/vendors?org_id=" + org,
-           "/v1/keys/" + key["id"].get<std::string>(), "/v1/keys?org_id=" + org,
-           "/v1/agents/" + agent, "/v1/state", "/v1/billing/events", "/v1/audit/export.jsonl",
-           "/v1/audit/export.csv"}) {
+           "/v1/keys/" + rotated["id"].get<std::string>(), "/v1/vendors/" + vendor,
+           "/v1/vendors?org_id=" + org, "/v1/keys/" + key["id"].get<std::string>(),
+           "/v1/keys?org_id=" + org, "/v1/agents/" + agent, "/v1/state", "/v1/billing/events",
+           "/v1/audit/export.jsonl", "/v1/audit/export.csv"}) {
     call("GET " + path, "GET", path, {}, as_owner);
   }
   call("admin state", "GET", "/v1/state", {}, {{"X-Secu-Admin-Token", s.admin_token()}});
   call("admin export", "GET", "/v1/audit/export.jsonl?org_id=" + org, {},
        {{"X-Secu-Admin-Token", s.admin_token()}});
+  // The whole log, platform-level entries (the admin token and JWT key rotations) included.
+  const auto& full = call("admin full export", "GET", "/v1/audit/export.jsonl", {},
+                          {{"X-Secu-Admin-Token", s.admin_token()}});
+  for (const char* action :
+       {"admin.rotate_token", "admin.rotate_jwt_key", "vendor.rotate_key", "key.rotate"}) {
+    INFO(action);
+    CHECK(full.body.find(std::string("\"action\":\"") + action + "\"") != std::string::npos);
+  }
 
   const auto key_file = [&](const std::string& name) {
     auto t = slurp(s.data_dir() + "/" + name);
@@ -240,10 +288,14 @@ TEST_CASE("no vendor api key, agent key, server key or mailed token leaks", "[au
       {"vendor api key", vendor_key},
       {"agent key", agent_key},
       {"SMTP password", smtp_pw},
-      {"admin token", s.admin_token()},
+      {"admin token", admin_token1},
+      {"rotated-in vendor api key", vendor_key2},
+      {"rotated-in agent key", agent_key2},
+      {"rotated-in admin token", admin_token2},
       {"mailed verification token", mailed[0]},
       {"mailed magic token", mailed[1]},
       {"login JWT signature", t_login.substr(t_login.rfind('.') + 1)},
+      {"new-key login JWT signature", t_login2.substr(t_login2.rfind('.') + 1)},
   };
   for (const char* f : {"signing.key", "master.key"}) {
     const auto b64 = key_file(f);

@@ -177,3 +177,51 @@ TEST_CASE("JWT claims must be present, typed and issued by secu", "[jwt]") {
             .ok());
   }
 }
+
+TEST_CASE("a key set picks the key by kid and holds retired keys to their limits", "[jwt]") {
+  Keys k;
+  jwt::KeySet set;
+  set.kid = "jwk_new";
+  set.verifiers["jwk_new"] = {k.other.public_key, 0, 0};
+  // The old key (no kid) retired at kNow - 100, its tokens accepted until kNow + 1000.
+  set.verifiers[""] = {k.key.public_key, kNow - 100, kNow + 1000};
+
+  auto fresh = jwt::sign(k.other, sample(), "jwk_new");
+  CHECK(part(fresh, 0) == b64(R"({"alg":"EdDSA","kid":"jwk_new","typ":"JWT"})"));
+  CHECK(jwt::verify(set, fresh, kNow).ok());
+  // The single-key verifier stays strict: a kid header is not its format.
+  CHECK_FALSE(jwt::verify(k.other.public_key, fresh, kNow).ok());
+
+  auto old_claims = sample();
+  old_claims.iat = kNow - 200;  // issued before the retirement
+  const auto old = jwt::sign(k.key, old_claims);
+  CHECK(jwt::verify(set, old, kNow).ok());
+  CHECK_FALSE(jwt::verify(set, old, kNow + 1000).ok());  // past verify_until
+  auto late = sample();
+  late.iat = kNow - 50;  // after the retirement: the old key signs nothing new
+  CHECK_FALSE(jwt::verify(set, jwt::sign(k.key, late), kNow).ok());
+
+  // The kid picks among our keys only: a wrong key under a known kid, an unknown kid, a kid
+  // outside [a-z0-9_] and a reordered header all fail.
+  CHECK_FALSE(jwt::verify(set, jwt::sign(k.key, sample(), "jwk_new"), kNow).ok());
+  CHECK_FALSE(jwt::verify(set, jwt::sign(k.other, sample(), "jwk_other"), kNow).ok());
+  CHECK_FALSE(
+      jwt::verify(set,
+                  signed_with(k.other, R"({"alg":"EdDSA","kid":"JWK_NEW","typ":"JWT"})", kPayload),
+                  kNow)
+          .ok());
+  CHECK_FALSE(
+      jwt::verify(set,
+                  signed_with(k.other, R"({"alg":"EdDSA","typ":"JWT","kid":"jwk_new"})", kPayload),
+                  kNow)
+          .ok());
+  CHECK_FALSE(
+      jwt::verify(set,
+                  signed_with(k.other, R"({"alg":"none","kid":"jwk_new","typ":"JWT"})", kPayload),
+                  kNow)
+          .ok());
+  CHECK(jwt::valid_kid("jwk_0123abc"));
+  CHECK_FALSE(jwt::valid_kid(""));
+  CHECK_FALSE(jwt::valid_kid("a\"b"));
+  CHECK_FALSE(jwt::valid_kid(std::string(65, 'a')));
+}

@@ -89,6 +89,15 @@ Result<store::VendorRow> delete_vendor(store::WriteTx& tx, const std::string& sc
                                        const std::string& vendor_id, const audit::Entry& base);
 // "…abcd" for display.
 std::string masked_api_key(const store::VendorRow& v);
+// 400 (field api_key) unless 1..4096 characters without control characters.
+Status validate_vendor_api_key(const std::string& api_key);
+// Replaces a vendor's api key (sealed like at create). The gateway reads the vendor row on every
+// request, so the next proxied call carries the new key. Audited with both masks, never a key.
+Result<store::VendorRow> rotate_vendor_api_key(store::WriteTx& tx, const std::string& scope_org,
+                                               const std::string& vendor_id,
+                                               const std::string& api_key,
+                                               const crypto::SecretBuffer& seal_key,
+                                               const audit::Entry& base);
 
 // ---- keys ------------------------------------------------------------------------------------
 
@@ -105,6 +114,19 @@ Result<CreatedKey> create_payer_key(store::WriteTx& tx, const store::AgentRow& a
                                     const crypto::SecretBuffer& hash_key, const audit::Entry& base);
 Result<store::KeyRow> revoke_key(store::WriteTx& tx, const std::string& scope_org,
                                  const std::string& key_id, const audit::Entry& base);
+
+// Longest grace a rotation may give the old key.
+constexpr int64_t kMaxKeyGraceS = 86400;
+struct RotatedKey {
+  CreatedKey created;  // the successor: same agent, same vendor; its secret shown once
+  store::KeyRow old;   // with rotated_to, and expires_at (grace) or revoked_at (no grace)
+};
+// Replaces an agent key by a new one bound to the same agent and vendor. The old key keeps
+// authenticating until now + grace_s (0: it stops at once). A revoked key, or one already
+// rotated, answers 409; grace_s outside 0..kMaxKeyGraceS answers 400.
+Result<RotatedKey> rotate_key(store::WriteTx& tx, const std::string& scope_org,
+                              const std::string& key_id, int64_t grace_s,
+                              const crypto::SecretBuffer& hash_key, const audit::Entry& base);
 
 constexpr std::string_view kAgentKeyPrefix = "sk_secu_";
 

@@ -58,7 +58,7 @@ Result<Grant> check_grant(store::Db& db, const DecisionInput& in,
 Result<DecisionResult> decide_inner(store::WriteTx& tx, const DecisionInput& in,
                                     std::optional<store::KeyRow>& key) {
   SECU_TRY(key, store::get_key(tx.db, in.key_id));
-  if (!key || key->revoked_at || key->agent_id != in.agent_id) {
+  if (!key || !key->usable(in.now_ms) || key->agent_id != in.agent_id) {
     return deny(401, "unauthenticated", "key_revoked", "the key is revoked");
   }
   SECU_TRY(auto agent, store::get_agent(tx.db, in.agent_id));

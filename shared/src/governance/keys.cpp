@@ -70,9 +70,57 @@ Result<store::KeyRow> revoke_key(store::WriteTx& tx, const std::string& scope_or
   e.org_id = k.org_id;
   e.action = "key.revoke";
   e.target = k.id;
-  e.details = {{"agent_id", k.agent_id}, {"vendor_id", k.vendor_id}, {"already_revoked", already}};
+  e.details = {{"agent_id", k.agent_id}, {"already_revoked", already}};
+  if (!k.vendor_id.empty()) e.details["vendor_id"] = k.vendor_id;
   SECU_TRY_VOID(audit::append(tx, e));
   return k;
+}
+
+Result<RotatedKey> rotate_key(store::WriteTx& tx, const std::string& scope_org,
+                              const std::string& key_id, int64_t grace_s,
+                              const crypto::SecretBuffer& hash_key, const audit::Entry& base) {
+  if (grace_s < 0 || grace_s > kMaxKeyGraceS)
+    return Error::invalid("grace_seconds must be 0 to 86400", "grace_seconds");
+  SECU_TRY(auto found, store::get_key(tx.db, key_id));
+  if (!found || (!scope_org.empty() && found->org_id != scope_org)) return Error::not_found("key");
+  const int64_t now = now_ms();
+  if (!found->usable(now)) return Error::conflict("key_revoked", "the key is revoked or expired");
+  // One successor per key: rotating the old key again would mint a second live key and could
+  // stretch its grace; rotate the successor instead.
+  if (found->rotated_to)
+    return Error::conflict("key_already_rotated", "the key was rotated to " + *found->rotated_to);
+  RotatedKey out;
+  // The successor is made exactly like a new key (same checks: agent and vendor still there and
+  // of one org), so a rotation never outlives what create would allow.
+  if (found->vendor_id.empty()) {
+    // A payer key (a hire's linked key) is succeeded by a payer key of the same agent.
+    SECU_TRY(auto agent, store::get_agent(tx.db, found->agent_id));
+    if (!agent) return Error::not_found("agent");
+    SECU_TRY(out.created, create_payer_key(tx, *agent, hash_key, base));
+  } else {
+    SECU_TRY(out.created,
+             create_key(tx, scope_org, found->agent_id, found->vendor_id, hash_key, base));
+  }
+  out.old = std::move(*found);
+  out.old.rotated_to = out.created.row.id;
+  if (grace_s > 0) {
+    out.old.expires_at = now + grace_s * 1000;
+  } else {
+    out.old.revoked_at = now;
+  }
+  SECU_TRY_VOID(store::mark_key_rotated(tx.db, out.old.id, out.created.row.id, out.old.expires_at,
+                                        out.old.revoked_at));
+  audit::Entry e = base;
+  e.org_id = out.old.org_id;
+  e.action = "key.rotate";
+  e.target = out.old.id;
+  e.details = {{"agent_id", out.old.agent_id},
+               {"new_key_id", out.created.row.id},
+               {"new_prefix", out.created.row.prefix},
+               {"grace_seconds", grace_s}};
+  if (!out.old.vendor_id.empty()) e.details["vendor_id"] = out.old.vendor_id;
+  SECU_TRY_VOID(audit::append(tx, e));
+  return out;
 }
 
 }  // namespace secu::governance

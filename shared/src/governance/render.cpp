@@ -60,11 +60,15 @@ nlohmann::json key_json(const store::KeyRow& k) {
                       {"org_id", k.org_id},
                       {"agent_id", k.agent_id},
                       {"prefix", k.prefix},
-                      {"status", k.revoked_at ? "revoked" : "active"},
+                      {"status", k.revoked_at         ? "revoked"
+                                 : k.usable(now_ms()) ? "active"
+                                                      : "expired"},
                       {"created_at", format_rfc3339(k.created_at)}};
   if (!k.vendor_id.empty()) j["vendor_id"] = k.vendor_id;  // a payer key has none
   if (k.revoked_at) j["revoked_at"] = format_rfc3339(*k.revoked_at);
   if (k.last_used_at) j["last_used_at"] = format_rfc3339(*k.last_used_at);
+  if (k.expires_at) j["expires_at"] = format_rfc3339(*k.expires_at);
+  if (k.rotated_to) j["rotated_to"] = *k.rotated_to;
   return j;
 }
 

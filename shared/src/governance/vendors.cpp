@@ -60,12 +60,24 @@ Result<std::string> validate_vendor(const VendorInput& in) {
                           "header_name");
   if (in.header_name && !valid_header_name(*in.header_name))
     return Error::invalid("header_name must be a valid header name", "header_name");
-  if (in.api_key.empty() || in.api_key.size() > 4096)
+  SECU_TRY_VOID(validate_vendor_api_key(in.api_key));
+  return url;
+}
+
+Status validate_vendor_api_key(const std::string& api_key) {
+  if (api_key.empty() || api_key.size() > 4096)
     return Error::invalid("api_key must be 1 to 4096 characters", "api_key");
-  for (unsigned char c : in.api_key)
+  for (unsigned char c : api_key)
     if (c < 0x20 || c == 0x7f)
       return Error::invalid("api_key must not contain control characters", "api_key");
-  return url;
+  return {};
+}
+
+void seal_api_key(store::VendorRow& v, const std::string& api_key,
+                  const crypto::SecretBuffer& seal_key) {
+  // Bound to the vendor id: a sealed key copied to another row fails to open.
+  v.api_key_sealed = crypto::seal(seal_key, api_key, v.id);
+  v.api_key_last4 = api_key.size() >= 8 ? api_key.substr(api_key.size() - 4) : "";
 }
 
 std::string masked_api_key(const store::VendorRow& v) {
@@ -83,9 +95,7 @@ Result<store::VendorRow> create_vendor(store::WriteTx& tx, const VendorInput& in
   v.base_url = url;
   v.auth_type = in.auth_type;
   v.header_name = in.header_name;
-  // Bound to the vendor id: a sealed key copied to another row fails to open.
-  v.api_key_sealed = crypto::seal(seal_key, in.api_key, v.id);
-  v.api_key_last4 = in.api_key.size() >= 8 ? in.api_key.substr(in.api_key.size() - 4) : "";
+  seal_api_key(v, in.api_key, seal_key);
   v.created_at = v.updated_at = now_ms();
   SECU_TRY_VOID(store::insert_vendor(tx.db, v));
   nlohmann::json d = {{"name", v.name}, {"base_url", v.base_url}, {"auth_type", v.auth_type}};
@@ -99,7 +109,7 @@ Result<store::VendorRow> delete_vendor(store::WriteTx& tx, const std::string& sc
   SECU_TRY(auto found, store::get_vendor(tx.db, vendor_id));
   if (!found || found->deleted_at || (!scope_org.empty() && found->org_id != scope_org))
     return Error::not_found("vendor");
-  SECU_TRY(int64_t active, store::count_active_keys_of_vendor(tx.db, vendor_id));
+  SECU_TRY(int64_t active, store::count_active_keys_of_vendor(tx.db, vendor_id, now_ms()));
   if (active > 0) {
     return Error::conflict("vendor_in_use", "the vendor has " + std::to_string(active) +
                                                 " active key(s); revoke them first");
@@ -108,6 +118,28 @@ Result<store::VendorRow> delete_vendor(store::WriteTx& tx, const std::string& sc
   v.deleted_at = v.updated_at = now_ms();
   SECU_TRY_VOID(store::update_vendor(tx.db, v));
   SECU_TRY_VOID(audit::append(tx, entry(base, v, "vendor.delete", {{"name", v.name}})));
+  return v;
+}
+
+Result<store::VendorRow> rotate_vendor_api_key(store::WriteTx& tx, const std::string& scope_org,
+                                               const std::string& vendor_id,
+                                               const std::string& api_key,
+                                               const crypto::SecretBuffer& seal_key,
+                                               const audit::Entry& base) {
+  SECU_TRY_VOID(validate_vendor_api_key(api_key));
+  SECU_TRY(auto found, store::get_vendor(tx.db, vendor_id));
+  if (!found || found->deleted_at || (!scope_org.empty() && found->org_id != scope_org))
+    return Error::not_found("vendor");
+  store::VendorRow v = std::move(*found);
+  const std::string old_last4 = v.api_key_last4;
+  seal_api_key(v, api_key, seal_key);
+  v.updated_at = now_ms();
+  SECU_TRY_VOID(store::update_vendor(tx.db, v));
+  // The masks only ("…abcd"): enough to tell the two keys apart, nothing of either secret.
+  // (Named "mask": the audit redactor blanks any field named like a secret, masks included.)
+  SECU_TRY_VOID(audit::append(
+      tx, entry(base, v, "vendor.rotate_key",
+                {{"name", v.name}, {"old_mask", "…" + old_last4}, {"mask", masked_api_key(v)}})));
   return v;
 }
 

@@ -55,7 +55,8 @@ Result<Session> issue_session(store::WriteTx& tx, const Env& env, const store::U
   store::SessionRow row{c.sid, user.id, user.org_id, now_ms, c.exp * 1000, std::nullopt};
   SECU_TRY_VOID(store::insert_session(tx.db, row));
   Session s;
-  s.token = jwt::sign(*env.signing_key, c);
+  s.token = env.jwt_keys ? jwt::sign(*env.jwt_keys->signer, c, env.jwt_keys->kid)
+                         : jwt::sign(*env.signing_key, c);
   s.session_id = c.sid;
   s.expires_at = row.expires_at;
   s.user = user;
@@ -131,9 +132,11 @@ Status logout(const Env& env, const Caller& caller) {
   });
 }
 
-Result<Authenticated> authenticate_jwt(store::Store& store, std::string_view public_key,
-                                       std::string_view token, int64_t now) {
-  SECU_TRY(auto claims, jwt::verify(public_key, token, now / 1000));
+namespace {
+
+// Invariant 1 for claims whose signature and expiry were checked.
+Result<Authenticated> authenticate_claims(store::Store& store, const jwt::Claims& claims,
+                                          int64_t now) {
   Authenticated a;
   Status found = Error::unauthenticated("invalid or expired token");
   SECU_TRY_VOID(store.read([&](store::Db& db) -> Status {
@@ -169,6 +172,20 @@ Result<Authenticated> authenticate_jwt(store::Store& store, std::string_view pub
   }));
   SECU_TRY_VOID(found);
   return a;
+}
+
+}  // namespace
+
+Result<Authenticated> authenticate_jwt(store::Store& store, std::string_view public_key,
+                                       std::string_view token, int64_t now) {
+  SECU_TRY(auto claims, jwt::verify(public_key, token, now / 1000));
+  return authenticate_claims(store, claims, now);
+}
+
+Result<Authenticated> authenticate_jwt(store::Store& store, const jwt::KeySet& keys,
+                                       std::string_view token, int64_t now) {
+  SECU_TRY(auto claims, jwt::verify(keys, token, now / 1000));
+  return authenticate_claims(store, claims, now);
 }
 
 }  // namespace secu::identity

@@ -7,7 +7,7 @@ namespace secu::store {
 namespace {
 constexpr const char* kColumns =
     "SELECT id, org_id, agent_id, vendor_id, key_hash, prefix, created_at, revoked_at, "
-    "last_used_at FROM keys";
+    "last_used_at, expires_at, rotated_to FROM keys";
 
 KeyRow read_row(const Stmt& q) {
   KeyRow k;
@@ -20,6 +20,8 @@ KeyRow read_row(const Stmt& q) {
   k.created_at = q.int64(6);
   k.revoked_at = q.opt_int64(7);
   k.last_used_at = q.opt_int64(8);
+  k.expires_at = q.opt_int64(9);
+  k.rotated_to = q.opt_text(10);
   return k;
 }
 
@@ -46,6 +48,14 @@ Status revoke_key(Db& db, const std::string& id, int64_t at) {
   SECU_TRY(auto q,
            db.query("UPDATE keys SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL"));
   q.bind_all(id, at);
+  return q.run();
+}
+
+Status mark_key_rotated(Db& db, const std::string& id, const std::string& successor,
+                        std::optional<int64_t> expires_at, std::optional<int64_t> revoked_at) {
+  SECU_TRY(auto q, db.query("UPDATE keys SET rotated_to = ?2, expires_at = ?3, revoked_at = ?4 "
+                            "WHERE id = ?1 AND revoked_at IS NULL"));
+  q.bind_all(id, successor, expires_at, revoked_at);
   return q.run();
 }
 
@@ -76,10 +86,10 @@ Result<std::vector<KeyRow>> list_keys(Db& db, const std::string& org_id,
   return out;
 }
 
-Result<int64_t> count_active_keys_of_vendor(Db& db, const std::string& vendor_id) {
-  SECU_TRY(auto q,
-           db.query("SELECT COUNT(*) FROM keys WHERE vendor_id = ?1 AND revoked_at IS NULL"));
-  q.bind(1, vendor_id);
+Result<int64_t> count_active_keys_of_vendor(Db& db, const std::string& vendor_id, int64_t now_ms) {
+  SECU_TRY(auto q, db.query("SELECT COUNT(*) FROM keys WHERE vendor_id = ?1 AND revoked_at IS NULL "
+                            "AND (expires_at IS NULL OR expires_at > ?2)"));
+  q.bind_all(vendor_id, now_ms);
   SECU_TRY(bool row, q.step());
   return row ? q.int64(0) : 0;
 }

@@ -486,6 +486,28 @@ CREATE TABLE ledger_holds (
 CREATE INDEX ledger_holds_transfer ON ledger_holds (transfer_id);
 CREATE INDEX ledger_holds_pending ON ledger_holds (status, expires_at);
 )sql"},
+    {86, "key_rotation",
+     R"sql(
+-- Agent-key rotation with a grace period: the old key keeps working until expires_at, then
+-- answers 401 like a revoked one; rotated_to names its successor.
+ALTER TABLE keys ADD COLUMN expires_at BIGINT;
+ALTER TABLE keys ADD COLUMN rotated_to TEXT;
+
+-- Console JWT signing keys made by rotation (POST /v1/admin/rotate-jwt-key). The key before
+-- the first rotation is the data dir's signing.key (kid "", seed_sealed NULL: its row is
+-- written only when it is retired). One row has retired_at NULL: the key new JWTs are signed
+-- with. A retired key still verifies the tokens it signed (their iat <= retired_at) until
+-- verify_until = retired_at + the session lifetime, when the last of them has expired.
+-- seed_sealed: XChaCha20-Poly1305 under the seal key, bound to the kid.
+CREATE TABLE jwt_signing_keys (
+  kid          TEXT PRIMARY KEY,
+  seed_sealed  BLOB,
+  public_key   TEXT NOT NULL,
+  created_at   BIGINT NOT NULL,
+  retired_at   BIGINT,
+  verify_until BIGINT
+);
+)sql"},
     {61, "marketplace",
      R"sql(
 -- Marketplace listings live on the agent (PATCH /v1/agents/{id}): listed, its price (micro-USD)

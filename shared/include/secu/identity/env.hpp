@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,7 @@
 #include "secu/crypto.hpp"
 #include "secu/identity/roles.hpp"
 #include "secu/identity/throttle.hpp"
+#include "secu/jwt.hpp"
 #include "secu/result.hpp"
 #include "secu/store.hpp"
 
@@ -28,7 +30,8 @@ using Mailer = std::function<Status(const Mail&)>;
 
 struct Env {
   store::Store* store = nullptr;
-  const crypto::SigningKey* signing_key = nullptr;  // signs JWTs
+  const crypto::SigningKey* signing_key = nullptr;  // signs JWTs when jwt_keys is not set
+  std::shared_ptr<const jwt::KeySet> jwt_keys;      // the rotated key set: signs with its kid
   const crypto::SecretBuffer* hash_key = nullptr;   // keyed hashes of tokens
   const crypto::SecretBuffer* seal_key = nullptr;   // seals stored idempotent answers
   int64_t jwt_ttl_s = 12 * 3600;

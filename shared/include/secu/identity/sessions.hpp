@@ -17,6 +17,7 @@
 #include <string>
 
 #include "secu/identity/env.hpp"
+#include "secu/jwt.hpp"
 #include "secu/store/orgs.hpp"
 #include "secu/store/users.hpp"
 
@@ -52,6 +53,9 @@ struct Authenticated {
   Role role = Role::kViewer;
 };
 Result<Authenticated> authenticate_jwt(store::Store& store, std::string_view public_key,
+                                       std::string_view token, int64_t now_ms);
+// The same with the rotated key set: the token's kid picks the key (secu/jwt.hpp).
+Result<Authenticated> authenticate_jwt(store::Store& store, const jwt::KeySet& keys,
                                        std::string_view token, int64_t now_ms);
 
 }  // namespace secu::identity
