@@ -147,6 +147,8 @@ TEST_CASE("path_has_prefix compares whole segments, loosely", "[policy][path]") 
       {"/admin;x", "/admin", true},
       {"/admin./x", "/admin", true},  // trailing dots ignored (Windows-style)
       {"/admin../x", "/admin", true},
+      {"/;x/admin", "/admin", true},  // a params-only segment reads as "//admin" (fuzzer)
+      {"/;x/admin;y/z", "/admin/z", true},
       {"/a%20b/c", "/a%20b", true},
       {"/v1/charges", "/v1/refunds", false},
   };
