@@ -119,6 +119,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   const nlohmann::json& body = *parsed;
   FUZZ_REQUIRE(body.is_object());
+  // Nothing after a NUL can hide from the parser (nlohmann stops at one).
+  FUZZ_REQUIRE(text.find('\0') == std::string_view::npos);
   // What secud stores and signs (canonical bodies, audit details) is a re-serialisation: it
   // must parse back to the same document, within the same limits.
   const std::string dumped = body.dump();

@@ -16,7 +16,7 @@ namespace secu::json {
 inline constexpr size_t kMaxBodyDepth = 64;
 
 // Parses a request body into a JSON object, or a 400 (kInvalid) saying why:
-//   invalid_json      not JSON (invalid UTF-8 and raw control characters in strings included),
+//   invalid_json      not JSON (invalid UTF-8, raw control characters and NUL bytes anywhere),
 //                     a number out of double range (1e400), NaN/Infinity, or not an object;
 //   nesting_too_deep  more than kMaxBodyDepth levels of objects and arrays;
 //   duplicate_key     an object with the same key twice (`field` names it): nlohmann would keep

@@ -50,6 +50,11 @@ std::string shown_key(const std::string& key) {
 }  // namespace
 
 Result<nlohmann::json> parse_body(std::string_view body) {
+  // nlohmann's lexer takes a NUL byte for the end of the input, so "{…}\0{…}" would parse as
+  // its first half (found by test_hostile_input). A raw NUL is never valid JSON: refuse it.
+  if (body.find('\0') != std::string_view::npos) {
+    return body_error("invalid_json", "the body is not valid JSON (it holds a NUL byte)");
+  }
   if (nesting_depth(body, kMaxBodyDepth) > kMaxBodyDepth) {
     return body_error("nesting_too_deep", "the body nests objects and arrays more than " +
                                               std::to_string(kMaxBodyDepth) + " levels deep");

@@ -132,6 +132,13 @@ std::optional<int64_t> Reader::usd(std::string_view key, UsdRule rule) {
     fail(std::string(key), std::string(key) + " must be a finite, non-negative amount");
     return std::nullopt;
   }
+  // Micro-USD is the unit: a fraction of one (1e-7) would be rounded away silently. The
+  // tolerance absorbs the binary representation of decimal input (0.1 * 1e6).
+  const double exact = d * 1e6;
+  if (std::fabs(exact - std::round(exact)) > 1e-3 + std::fabs(exact) * 1e-15) {
+    fail(std::string(key), std::string(key) + " must have at most 6 decimals (micro-USD)");
+    return std::nullopt;
+  }
   if (!rule.allow_zero && *micros == 0) {
     fail(std::string(key), std::string(key) + " must be greater than zero");
     return std::nullopt;
