@@ -13,6 +13,7 @@
 #include "secu/log.hpp"
 #include "server/app.hpp"
 #include "server/auth.hpp"
+#include "server/conn_reaper.hpp"
 #include "server/http.hpp"
 #include "server/worker_pool.hpp"
 
@@ -78,16 +79,31 @@ Error error_for_status(int status) {
   }
 }
 
+// The key the connection reaper knows a connection by.
+std::string peer_of(const httplib::Request& req) {
+  return req.remote_addr + ":" + std::to_string(req.remote_port);
+}
+
+// A request (head and body) must be complete this long after its connection opened or its
+// previous response went out (conn_reaper.hpp); a few read timeouts, and past the keep-alive
+// timeout (5 s) so idle keep-alive connections are httplib's to close.
+std::chrono::seconds request_deadline(int64_t read_timeout_s) {
+  return std::chrono::seconds(std::max<int64_t>(6, 3 * read_timeout_s));
+}
+
 }  // namespace
 
 struct Server::Impl {
   App& app;
   RouteTable routes;
   std::unique_ptr<httplib::Server> http;
+  ConnectionReaper reaper;
 
-  Impl(App& a, RouteTable r) : app(a), routes(std::move(r)) {}
+  Impl(App& a, RouteTable r)
+      : app(a), routes(std::move(r)), reaper(request_deadline(a.config()->read_timeout_s)) {}
 
   void dispatch(const httplib::Request& req, httplib::Response& res) {
+    reaper.handling(peer_of(req));  // the request is all in: no deadline while it is handled
     const std::string rid = request_id_of(res);
     auto m = routes.match(req.method == "HEAD" ? "GET" : req.method, req.path);
     if (m.route) t_route = static_cast<size_t>(m.route - routes.routes().data());
@@ -220,6 +236,7 @@ struct Server::Impl {
                  .count();
       }
       t_start = {};
+      reaper.responded(peer_of(req));
       app.metrics.observe_request(t_route, res.status, us);
       t_route = Metrics::kUnmatched;
       log::info("request", {{"request_id", res.get_header_value("X-Request-Id")},
@@ -262,6 +279,7 @@ Status Server::bind() {
     return Error::make(ErrorKind::kUnavailable, "listen_failed",
                        "cannot listen on " + cfg->listen + " (in use, or not an address here)");
   }
+  m_impl->reaper.start(m_port);
   return {};
 }
 
@@ -271,6 +289,7 @@ void Server::serve() {
 
 void Server::stop() {
   m_impl->http->stop();
+  m_impl->reaper.stop();
 }
 
 }  // namespace secu::daemon
