@@ -2,11 +2,36 @@
 
 #include <httplib.h>
 
+#include <cctype>
+
 #include <nlohmann/json.hpp>
 
+#include "secu/json_body.hpp"
 #include "server/app.hpp"
 
 namespace secu::daemon {
+
+namespace {
+
+// Error codes whose HTTP status no ErrorKind carries (kInvalid would answer 400).
+int status_of(const Error& e) {
+  if (e.code == "unsupported_media_type") return 415;
+  return http_status(e.kind);
+}
+
+// Whether a Content-Type names JSON: application/json or application/<x>+json, any parameters.
+bool is_json_media_type(std::string_view value) {
+  value = value.substr(0, value.find(';'));
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
+    value.remove_suffix(1);
+  std::string type(value);
+  for (auto& c : type)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return type == "application/json" || (type.rfind("application/", 0) == 0 && type.size() > 17 &&
+                                        type.compare(type.size() - 5, 5, "+json") == 0);
+}
+
+}  // namespace
 
 audit::Entry Ctx::audit_entry(std::string action, std::string target, std::string org_id,
                               nlohmann::json details) const {
@@ -64,16 +89,19 @@ std::string Ctx::header(const std::string& name) const {
 }
 
 nlohmann::json Ctx::json_body() const {
+  // A body sent as a form or text is refused, not guessed at; no Content-Type at all is taken
+  // as JSON (HTTP/1.1 lets a client leave it out).
+  if (m_req.has_header("Content-Type") &&
+      !is_json_media_type(m_req.get_header_value("Content-Type"))) {
+    fail(Error{ErrorKind::kInvalid,
+               "unsupported_media_type",
+               "the body must be JSON (Content-Type: application/json)",
+               {},
+               {}});
+  }
   if (m_req.body.empty())
     fail(Error::make(ErrorKind::kInvalid, "invalid_json", "a JSON body is required"));
-  auto j = nlohmann::json::parse(m_req.body, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) {
-    fail(Error::make(ErrorKind::kInvalid, "invalid_json", "the body is not valid JSON"));
-  }
-  if (!j.is_object()) {
-    fail(Error::make(ErrorKind::kInvalid, "invalid_json", "the body must be a JSON object"));
-  }
-  return j;
+  return unwrap(json::parse_body(m_req.body));
 }
 
 void Ctx::reply(int status, const nlohmann::json& body) {
@@ -102,7 +130,7 @@ void Ctx::set_header(const std::string& name, const std::string& value) {
 }
 
 void Ctx::reply_error(const Error& e) {
-  m_res.status = http_status(e.kind);
+  m_res.status = status_of(e);
   m_res.set_content(error_body(e, m_request_id), "application/json");
 }
 

@@ -53,7 +53,8 @@ class Ctx {
   const std::string& body() const;
   std::string remote_addr() const;
 
-  // Parses the body as a JSON object, or throws 400 invalid_json.
+  // Parses the body (json::parse_body: nesting, duplicate keys), or throws 400; a body with a
+  // Content-Type other than JSON throws 415 unsupported_media_type.
   nlohmann::json json_body() const;
 
   void reply(int status, const nlohmann::json& body);

@@ -5,6 +5,7 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
 
@@ -12,13 +13,18 @@
 #include "secu/log.hpp"
 #include "server/app.hpp"
 #include "server/auth.hpp"
+#include "server/conn_reaper.hpp"
 #include "server/http.hpp"
+#include "server/worker_pool.hpp"
 
 namespace secu::daemon {
 
 namespace {
 
 constexpr size_t kMaxBody = 1024 * 1024;  // DESIGN.md: 413 above 1 MiB
+// All request headers together (httplib refuses one line over 8 KiB with a 400 itself but not
+// a thousand of them): above this, 431 before any handler runs.
+constexpr size_t kMaxHeaderBytes = 64 * 1024;
 
 // Per-worker request start; httplib runs pre-routing, handler and logger on one thread.
 thread_local std::chrono::steady_clock::time_point t_start{};
@@ -58,6 +64,9 @@ Error error_for_status(int status) {
     case 413:
       return Error::make(ErrorKind::kTooLarge, "payload_too_large",
                          "the request body is larger than 1 MiB");
+    case 431:
+      return Error::make(ErrorKind::kInvalid, "headers_too_large",
+                         "the request headers are larger than 64 KiB");
     case 414:
       return Error::make(ErrorKind::kInvalid, "uri_too_long", "the request URI is too long");
     case 416:
@@ -70,16 +79,31 @@ Error error_for_status(int status) {
   }
 }
 
+// The key the connection reaper knows a connection by.
+std::string peer_of(const httplib::Request& req) {
+  return req.remote_addr + ":" + std::to_string(req.remote_port);
+}
+
+// A request (head and body) must be complete this long after its connection opened or its
+// previous response went out (conn_reaper.hpp); a few read timeouts, and past the keep-alive
+// timeout (5 s) so idle keep-alive connections are httplib's to close.
+std::chrono::seconds request_deadline(int64_t read_timeout_s) {
+  return std::chrono::seconds(std::max<int64_t>(6, 3 * read_timeout_s));
+}
+
 }  // namespace
 
 struct Server::Impl {
   App& app;
   RouteTable routes;
   std::unique_ptr<httplib::Server> http;
+  ConnectionReaper reaper;
 
-  Impl(App& a, RouteTable r) : app(a), routes(std::move(r)) {}
+  Impl(App& a, RouteTable r)
+      : app(a), routes(std::move(r)), reaper(request_deadline(a.config()->read_timeout_s)) {}
 
   void dispatch(const httplib::Request& req, httplib::Response& res) {
+    reaper.handling(peer_of(req));  // the request is all in: no deadline while it is handled
     const std::string rid = request_id_of(res);
     auto m = routes.match(req.method == "HEAD" ? "GET" : req.method, req.path);
     if (m.route) t_route = static_cast<size_t>(m.route - routes.routes().data());
@@ -145,14 +169,25 @@ struct Server::Impl {
     h->set_write_timeout(static_cast<time_t>(cfg->read_timeout_s), 0);
     h->set_keep_alive_max_count(1000);
     const size_t threads = static_cast<size_t>(cfg->threads);
-    // httplib's API takes ownership of a raw TaskQueue pointer; there is no other way in.
-    h->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+    // One thread per connection up to a bound (server/worker_pool.hpp: slow or idle clients
+    // must not hold every worker). httplib takes ownership of the raw pointer.
+    h->new_task_queue = [threads] {
+      return new_worker_pool(threads, std::max(threads, kMaxConnectionThreads));
+    };
 
     h->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
       t_start = std::chrono::steady_clock::now();
       std::string id = req.get_header_value("X-Request-Id");
       if (!valid_request_id(id)) id = "req_" + crypto::random_token(12);
       res.set_header("X-Request-Id", id);
+      size_t header_bytes = 0;
+      for (const auto& [name, value] : req.headers)
+        header_bytes += name.size() + value.size() + 4;
+      if (header_bytes > kMaxHeaderBytes) {
+        res.status = 431;
+        res.set_content(error_body(error_for_status(431), id), "application/json");
+        return httplib::Server::HandlerResponse::Handled;
+      }
       // httplib 0.11 reads a POST/PUT/PATCH/DELETE without Content-Length or chunked encoding
       // until the client closes, so an empty-bodied request would hang a worker until the read
       // timeout. HTTP/1.1 says such a request has no body: dispatch it now, body empty.
@@ -201,6 +236,7 @@ struct Server::Impl {
                  .count();
       }
       t_start = {};
+      reaper.responded(peer_of(req));
       app.metrics.observe_request(t_route, res.status, us);
       t_route = Metrics::kUnmatched;
       log::info("request", {{"request_id", res.get_header_value("X-Request-Id")},
@@ -243,6 +279,7 @@ Status Server::bind() {
     return Error::make(ErrorKind::kUnavailable, "listen_failed",
                        "cannot listen on " + cfg->listen + " (in use, or not an address here)");
   }
+  m_impl->reaper.start(m_port);
   return {};
 }
 
@@ -252,6 +289,7 @@ void Server::serve() {
 
 void Server::stop() {
   m_impl->http->stop();
+  m_impl->reaper.stop();
 }
 
 }  // namespace secu::daemon

@@ -90,8 +90,9 @@ TEST_CASE("normalize_path rejects what an upstream could read two ways", "[polic
       "/%e0%80%ae",               // overlong 3-byte '.'
       "/\xff",                    // not UTF-8
       "/%ed%a0%80",               // surrogate
-      "/a\xef\xbc\x8f"
-      "admin",                            // U+FF0F FULLWIDTH SOLIDUS
+      ("/a\xef\xbc\x8f"
+       "admin"),  // U+FF0F FULLWIDTH SOLIDUS (split: the hex escape must end; parenthesised
+                  // so clang's -Wstring-concatenation sees it is meant)
       "/\xef\xbc\x8e\xef\xbc\x8e/admin",  // U+FF0E FULLWIDTH FULL STOP
       "/\xe2\x80\xa5/admin",              // U+2025 TWO DOT LEADER
       "/a%e2%88%95b",                     // U+2215 DIVISION SLASH
@@ -147,6 +148,8 @@ TEST_CASE("path_has_prefix compares whole segments, loosely", "[policy][path]") 
       {"/admin;x", "/admin", true},
       {"/admin./x", "/admin", true},  // trailing dots ignored (Windows-style)
       {"/admin../x", "/admin", true},
+      {"/;x/admin", "/admin", true},  // a params-only segment reads as "//admin" (fuzzer)
+      {"/;x/admin;y/z", "/admin/z", true},
       {"/a%20b/c", "/a%20b", true},
       {"/v1/charges", "/v1/refunds", false},
   };
@@ -179,8 +182,8 @@ TEST_CASE("every normalisation trick on a denied prefix lands under it", "[polic
       "/x/..;/admin/secrets",
       "/x\\..\\admin\\secrets",
       "/%2e%2e/admin",
-      "/\xef\xbc\x8f"
-      "admin",
+      ("/\xef\xbc\x8f"
+       "admin"),
   };
   for (const char* t : tricks) {
     INFO(t);

@@ -29,6 +29,11 @@ bool has_control_chars(const std::string& s) {
     return u < 0x20 || u == 0x7f;
   });
 }
+// A key as quoted back in an error: bodies may carry keys of any length.
+std::string shown_key(const std::string& key) {
+  return key.size() <= 64 ? key : key.substr(0, 64) + "...";
+}
+
 }  // namespace
 
 void Reader::fail(std::string field, std::string message) {
@@ -127,6 +132,13 @@ std::optional<int64_t> Reader::usd(std::string_view key, UsdRule rule) {
     fail(std::string(key), std::string(key) + " must be a finite, non-negative amount");
     return std::nullopt;
   }
+  // Micro-USD is the unit: a fraction of one (1e-7) would be rounded away silently. The
+  // tolerance absorbs the binary representation of decimal input (0.1 * 1e6).
+  const double exact = d * 1e6;
+  if (std::fabs(exact - std::round(exact)) > 1e-3 + std::fabs(exact) * 1e-15) {
+    fail(std::string(key), std::string(key) + " must have at most 6 decimals (micro-USD)");
+    return std::nullopt;
+  }
   if (!rule.allow_zero && *micros == 0) {
     fail(std::string(key), std::string(key) + " must be greater than zero");
     return std::nullopt;
@@ -183,9 +195,12 @@ std::optional<std::map<std::string, std::string>> Reader::str_map(std::string_vi
   }
   std::map<std::string, std::string> out;
   for (const auto& [k, item] : v->items()) {
-    if (!item.is_string() || k.size() > 64 || item.get<std::string>().size() > rule.max_len) {
+    // Control characters (NUL included) are refused as in str(): they end up in logs and CSV.
+    if (!item.is_string() || k.size() > 64 || item.get<std::string>().size() > rule.max_len ||
+        has_control_chars(k) || has_control_chars(item.get<std::string>())) {
       fail(std::string(key), std::string(key) + " must map short keys to strings of at most " +
-                                 std::to_string(rule.max_len) + " characters");
+                                 std::to_string(rule.max_len) +
+                                 " characters, without control characters");
       return std::nullopt;
     }
     out[k] = item.get<std::string>();
@@ -198,7 +213,9 @@ Status Reader::finish() {
   if (!m_obj.is_object()) return Error::invalid("the body must be a JSON object");
   for (const auto& [k, v] : m_obj.items()) {
     if (!m_seen.count(k)) {
-      return Error{ErrorKind::kInvalid, "unknown_field", "unknown field \"" + k + "\"", k, {}};
+      const auto shown = shown_key(k);
+      return Error{
+          ErrorKind::kInvalid, "unknown_field", "unknown field \"" + shown + "\"", shown, {}};
     }
   }
   return {};

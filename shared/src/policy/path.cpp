@@ -228,8 +228,9 @@ bool path_has_prefix(std::string_view path, std::string_view prefix) {
   for (const auto x : xs) {
     const auto want = segment_base(x);
     if (want.empty()) continue;  // "" from "/" or a trailing slash
-    // Skip empty path segments too: callers pass normalised paths, but be robust.
-    while (pi < ps.size() && ps[pi].empty())
+    // Skip empty path segments too, and segments that are only parameters (";x"): a lenient
+    // router reads "/;x/admin" as "//admin", i.e. "/admin" (found by fuzz_policy_path).
+    while (pi < ps.size() && segment_base(ps[pi]).empty())
       ++pi;
     if (pi >= ps.size()) return false;
     if (!equal_fold(segment_base(ps[pi]), want)) return false;
@@ -244,9 +245,13 @@ std::string loose_path(std::string_view normalized) {
   if (normalized.empty() || normalized.front() != '/') return std::string(normalized);
   std::string out;
   out.reserve(normalized.size());
-  for (const auto seg : split_segments(normalized)) {
+  const auto segs = split_segments(normalized);
+  for (size_t i = 0; i < segs.size(); ++i) {
+    const auto base = segment_base(segs[i]);
+    // A parameters-only segment vanishes as in path_has_prefix; a trailing slash stays.
+    if (base.empty() && i + 1 < segs.size()) continue;
     out += '/';
-    out += segment_base(seg);
+    out += base;
   }
   return out;
 }

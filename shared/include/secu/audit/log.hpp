@@ -87,8 +87,7 @@ class Checkpointer {
   Signer m_signer;
   std::mutex m_mu;
   std::condition_variable m_cv;
-  bool m_stop = false;   // GUARDED_BY(m_mu)
-  int64_t m_signed = 0;  // GUARDED_BY(m_mu)
+  bool m_stop = false;  // GUARDED_BY(m_mu)
   std::thread m_thread;
 };
 
