@@ -12,6 +12,8 @@ packages=(
   libcli11-dev libcpp-httplib-dev nlohmann-json3-dev libsqlite3-dev libfmt-dev
   libsodium-dev catch2 libssl-dev libcurl4-openssl-dev zlib1g-dev
   sqlite3 curl clang-format procps
+  # The TLS tests make their CA and server certificate with the openssl CLI.
+  openssl
   # Docs and shell tests: man pages render (groff -ww, man -l), completions in real shells.
   groff-base man-db bash-completion zsh fish tmux
   # Packaging: CPack's .deb (dpkg-shlibdeps, file), the unit checks (systemd-analyze).

@@ -51,19 +51,40 @@ JSON config file (environment \fBSECU_CONFIG\fR). Unknown keys are refused.
            " (environment \\fB" + esc(env_name(o)) + "\\fR, config key \\fB" + esc(o.name) +
            "\\fR)\n";
   }
-  out += R"(.SH FILES
+  out += R"(.SH TLS
+With \fB\-\-tls\-cert\fR (a PEM certificate chain, the server's certificate first) and
+\fB\-\-tls\-key\fR (its unencrypted PEM private key) secud serves HTTPS, TLS 1.2 or later, on
+its one listener: the control plane and the gateway alike. It refuses to start when a file is
+missing or unreadable, or the key is not the certificate's. The files are read at start; a
+renewed certificate takes a restart. \fBsecuctl\fR verifies the certificate against the
+system's CAs, or \fB\-\-ca\-file\fR / \fBSECU_CA_FILE\fR / a context's CA file.
+.SH BACKUP AND RESTORE
+.B secuctl admin backup \-\-out FILE
+(the admin token) writes a consistent snapshot of \fIsecu.db\fR taken while secud serves
+(SQLite's online backup API). The snapshot alone cannot be restored: keep \fImaster.key\fR and
+\fIsigning.key\fR of the data directory with it (they do not change; back them up once, as
+securely as the snapshots). To restore: stop secud, make a fresh data directory (0700), copy
+the snapshot into it as \fIsecu.db\fR and the two key files beside it (0600), start secud on
+it, and run \fBsecuctl audit verify\fR. The admin token stays the one of the backed\-up
+instance (only its hash is in the database); copy \fIadmin.token\fR too if you keep no other
+copy of it.
+.SH FILES
 .TP
 .I <data\-dir>/secu.db
-the SQLite database (WAL mode, synchronous=FULL)
+the SQLite database (WAL mode, synchronous=FULL); \fBsecuctl admin backup\fR snapshots it
 .TP
 .I <data\-dir>/master.key
-32\-byte key sealing vendor api keys and keying token hashes (0600; refused when readable by others)
+32\-byte key sealing vendor api keys and keying token hashes (0600; refused when readable by
+others); a restore needs it
 .TP
 .I <data\-dir>/signing.key
-Ed25519 seed signing console JWTs and audit checkpoints (0600)
+Ed25519 seed signing console JWTs and audit checkpoints (0600); a restore needs it
 .TP
 .I <data\-dir>/admin.token
 the platform admin token, written once on first start (0600)
+.TP
+.I <data\-dir>/backup\-*.db.tmp
+a snapshot being made for \fBsecuctl admin backup\fR; removed once sent, and at start
 .TP
 .I /etc/secu/secud.json
 the config file of the packaged service

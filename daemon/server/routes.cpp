@@ -103,6 +103,7 @@ RouteTable build_route_table() {
   register_ledger_routes(t);
   register_tx_routes(t);
   register_marketplace_routes(t);
+  register_admin_backup_routes(t);
   return t;
 }
 

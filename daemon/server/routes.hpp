@@ -62,6 +62,7 @@ void register_audit_routes(RouteTable& t);
 void register_ledger_routes(RouteTable& t);
 void register_tx_routes(RouteTable& t);
 void register_marketplace_routes(RouteTable& t);
+void register_admin_backup_routes(RouteTable& t);
 
 // The full table of the daemon.
 RouteTable build_route_table();
