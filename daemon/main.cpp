@@ -19,6 +19,7 @@
 #include "server/notify.hpp"
 #include "server/routes.hpp"
 #include "server/server.hpp"
+#include "server/tls.hpp"
 
 #ifndef SECU_VERSION
 #define SECU_VERSION "0.0.0"
@@ -54,6 +55,10 @@ int serve(const FlagValues& flags) {
   if (!cfg.ok()) return fail(cfg.error());
   log::set_min_level(level_of(cfg->log_level));
   auto config = std::make_shared<const Config>(std::move(cfg).value());
+  if (!config->tls_cert.empty()) {
+    if (auto st = check_tls_files(config->tls_cert, config->tls_key); !st.ok())
+      return fail(st.error());
+  }
 
   auto app = bootstrap(config);
   if (!app.ok()) return fail(app.error());

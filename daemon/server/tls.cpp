@@ -8,6 +8,8 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include <memory>
+
 #include "secu/files.hpp"
 
 namespace secu::daemon {
@@ -58,6 +60,12 @@ Status configure_tls(ssl_ctx_st& ctx, const std::string& cert, const std::string
     return tls_error("the TLS key " + key + " does not match the certificate " + cert, "tls_key");
   }
   return {};
+}
+
+Status check_tls_files(const std::string& cert, const std::string& key) {
+  std::unique_ptr<SSL_CTX, void (*)(SSL_CTX*)> ctx(SSL_CTX_new(TLS_server_method()), SSL_CTX_free);
+  if (!ctx) return Error::internal("OpenSSL could not make a TLS context");
+  return configure_tls(*ctx, cert, key);
 }
 
 }  // namespace secu::daemon

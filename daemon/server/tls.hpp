@@ -15,4 +15,8 @@ namespace secu::daemon {
 // and what is wrong with it (missing, not PEM, key of another certificate), never key bytes.
 Status configure_tls(ssl_ctx_st& ctx, const std::string& cert, const std::string& key);
 
+// The same checks on a throwaway context: `secud serve` runs them before it touches the data
+// dir, so a bad certificate or key stops it before anything is created or printed.
+Status check_tls_files(const std::string& cert, const std::string& key);
+
 }  // namespace secu::daemon

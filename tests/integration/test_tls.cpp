@@ -2,8 +2,11 @@
 // certificate for 127.0.0.1 and localhost are made by the test with the openssl CLI, secud is
 // started with them, and the real secuctl is run with --ca-file, SECU_CA_FILE, a context's CA,
 // none (the system CAs do not know the test CA: a verify error, exit 6) and --insecure.
+#include <sys/wait.h>
 #include <catch2/catch.hpp>
+
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 
 #include "support/api.hpp"
@@ -151,6 +154,19 @@ TEST_CASE("tls: secud serves HTTPS and secuctl verifies its certificate", "[tls]
 
 TEST_CASE("tls: secud refuses to start with a bad certificate or key", "[tls]") {
   Pki pki;
+  SECTION("before it touches the data dir, exit 2") {
+    const std::string data = pki.dir.path() + "/data";
+    const std::string cmd = std::string(SECUD_PATH) + " serve --listen 127.0.0.1:0 --data-dir " +
+                            data + " --tls-cert " + pki.cert + " --tls-key " + pki.other_key +
+                            " 2>" + pki.dir.path() + "/err";
+    const int status = std::system(cmd.c_str());
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 2);
+    CHECK(slurp(pki.dir.path() + "/err") == "secud: the TLS key " + pki.other_key +
+                                                " does not match the certificate " + pki.cert +
+                                                "\n");
+    CHECK_FALSE(std::filesystem::exists(data));
+  }
   SECTION("a key of the same type that is not the certificate's") {
     REQUIRE_THROWS_WITH(Secud(pki.secud(pki.other_key)),
                         Catch::Contains("does not match the certificate"));
