@@ -26,7 +26,8 @@ std::string man_page() {
   out += ".SH NAME\nsecud \\- the Secu daemon: agent governance control plane and gateway\n";
   out +=
       ".SH SYNOPSIS\n.B secud\n[\\fBserve\\fR] [\\fIoptions\\fR]\n.br\n.B secud routes\n.br\n"
-      ".B secud version\n";
+      ".B secud version\n.br\n.B secud verify\\-backup\n\\fIFILE\\fR [\\fB\\-\\-data\\-dir\\fR "
+      "\\fIDIR\\fR]\n";
   out += R"(.SH DESCRIPTION
 secud serves the Secu HTTP control plane (orgs, users, agents, policies, vendors, keys,
 kill\-switch, approvals, audit, billing) and the agent\-facing gateway over an embedded SQLite
@@ -65,7 +66,11 @@ system's CAs, or \fB\-\-ca\-file\fR / \fBSECU_CA_FILE\fR / a context's CA file.
 \fIsigning.key\fR of the data directory with it (they do not change; back them up once, as
 securely as the snapshots). To restore: stop secud, make a fresh data directory (0700), copy
 the snapshot into it as \fIsecu.db\fR and the two key files beside it (0600), start secud on
-it, and run \fBsecuctl audit verify\fR. The admin token stays the one of the backed\-up
+it, and run \fBsecuctl audit verify\fR. Before that,
+.B secud verify\-backup FILE \-\-data\-dir DIR
+checks a backup offline, on a private copy: it opens as a Secu database and its audit log
+(chain, tree, checkpoints) verifies with the \fIsigning.key\fR in \fIDIR\fR, the key files it
+is to be restored with; exit 0 when it does, 1 when not. The admin token stays the one of the backed\-up
 instance (only its hash is in the database); copy \fIadmin.token\fR too if you keep no other
 copy of it.
 .SH FILES

@@ -2,7 +2,9 @@
 // writer keeps writing restores, as README "Backup and restore" says (the snapshot as secu.db in
 // a fresh data dir with master.key and signing.key), into a second secud whose audit log
 // verifies and which still knows the agents, keys and admin token of the first.
+#include <sys/wait.h>
 #include <atomic>
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -38,7 +40,51 @@ int files_named(const std::string& dir, const std::string& part) {
   return n;
 }
 
+// Runs secud with `args`; answers its exit code and stdout+stderr.
+std::pair<int, std::string> run_secud(const std::vector<std::string>& args) {
+  TempDir tmp;
+  std::string cmd = SECUD_PATH;
+  for (const auto& a : args)
+    cmd += " '" + a + "'";
+  cmd += " >" + tmp.path() + "/out 2>&1";
+  const int status = std::system(cmd.c_str());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(tmp.path() + "/out")};
+}
+
 }  // namespace
+
+TEST_CASE("backup: secud verify-backup refuses what is not a sound backup", "[backup]") {
+  Secud s;
+  make_org(s, "acme");
+  TempDir out_dir;
+  const std::string out = out_dir.path() + "/b.db";
+  REQUIRE(secuctl({"admin", "backup", "--out", out}, admin_env(s, s.admin_token())).exit_code == 0);
+  REQUIRE(run_secud({"verify-backup", out, "--data-dir", s.data_dir()}).first == 0);
+
+  SECTION("not a database") {
+    std::ofstream(out_dir.path() + "/junk.db") << "not a database at all, just some text";
+    auto r = run_secud({"verify-backup", out_dir.path() + "/junk.db", "--data-dir", s.data_dir()});
+    CHECK(r.first == 1);
+    CHECK(r.second.find("is not an SQLite database") != std::string::npos);
+  }
+  SECTION("no key files where --data-dir says") {
+    auto r = run_secud({"verify-backup", out, "--data-dir", out_dir.path()});
+    CHECK(r.first != 0);
+    CHECK(r.second.find("signing.key does not exist") != std::string::npos);
+  }
+  SECTION("an audit entry changed inside the backup") {
+    // Rewrite one detail of the first entry in place (same length, so the file stays sound).
+    auto bytes = slurp(out);
+    const auto at = bytes.find("\"acme\"");
+    REQUIRE(at != std::string::npos);
+    bytes.replace(at, 6, "\"acne\"");
+    std::ofstream(out, std::ios::binary | std::ios::trunc) << bytes;
+    auto r = run_secud({"verify-backup", out, "--data-dir", s.data_dir()});
+    INFO(r.second);
+    CHECK(r.first == 1);
+    CHECK(r.second.rfind("BROKEN: ", 0) == 0);
+  }
+}
 
 TEST_CASE("backup: a snapshot taken under writes restores into a fresh data dir", "[backup]") {
   Secud s;
@@ -90,6 +136,16 @@ TEST_CASE("backup: a snapshot taken under writes restores into a fresh data dir"
   CHECK(files_named(out_dir.path(), ".part") == 0);
   // The backup itself is audited, after the snapshot it describes.
   CHECK(audit_entries(s, token) > snap_entries);
+
+  // Checked offline with the key files it is to be restored with; FILE is only read.
+  const auto snapshot_bytes = slurp(out);
+  auto check = run_secud({"verify-backup", out, "--data-dir", s.data_dir()});
+  INFO(check.second);
+  CHECK(check.first == 0);
+  CHECK(check.second.find("ok: " + out + ": schema ") == 0);
+  CHECK(check.second.find(" " + std::to_string(snap_entries) + " audit entries intact") !=
+        std::string::npos);
+  CHECK(slurp(out) == snapshot_bytes);
 
   // Restore: a fresh data dir with the snapshot as secu.db and the two key files.
   TempDir fresh;

@@ -11,6 +11,8 @@
 #include <string>
 
 #include "secu/audit.hpp"
+#include "secu/audit/verify.hpp"
+#include "secu/crypto.hpp"
 #include "secu/result.hpp"
 #include "secu/store.hpp"
 
@@ -33,6 +35,18 @@ inline constexpr const char* kTempSuffix = ".db.tmp";
 // in a write job, so the log records who took which backup; the entry is not in the snapshot
 // it describes. On any failure `dest` is removed and nothing is audited.
 Result<Snapshot> snapshot(store::Store& st, const std::string& dest, audit::Entry audit);
+
+// What verify_file found.
+struct FileCheck {
+  int schema_version = 0;  // of the backup as made (before any migration of the copy)
+  audit::VerifyReport audit;
+};
+
+// Checks a backup offline, on a private copy in a temporary dir (`file` is only read): it must
+// open as a Secu database (the copy is migrated if it is older than this secud), and its audit
+// log must verify (chain, tree, checkpoints) with `signing_key`, the one of the key files it
+// is to be restored with — so a mismatched signing.key shows up before the restore.
+Result<FileCheck> verify_file(const std::string& file, const crypto::SigningKey& signing_key);
 
 // Removes snapshots a crash left in `data_dir` (the temporary files above). Called at start.
 void remove_stale(const std::string& data_dir);

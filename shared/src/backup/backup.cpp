@@ -4,10 +4,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <stdlib.h>
+
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 
+#include "secu/audit/log.hpp"
 #include "secu/log.hpp"
 #include "secu/store/audit_log.hpp"
 
@@ -64,6 +67,41 @@ Result<Snapshot> snapshot(store::Store& st, const std::string& dest, audit::Entr
     remove_copy(dest);
     return logged.take_error();
   }
+  return out;
+}
+
+Result<FileCheck> verify_file(const std::string& file, const crypto::SigningKey& signing_key) {
+  if (!std::filesystem::is_regular_file(file)) return Error::invalid(file + " is not a file");
+  std::string tmpl = (std::filesystem::temp_directory_path() / "secu-verify-XXXXXX").string();
+  if (!::mkdtemp(tmpl.data())) {
+    return Error::unavailable("cannot make a temporary dir: " + std::string(std::strerror(errno)));
+  }
+  struct Cleanup {
+    std::string dir;
+    ~Cleanup() {
+      std::error_code ec;
+      std::filesystem::remove_all(dir, ec);
+    }
+  } cleanup{tmpl};
+  const std::string copy = tmpl + "/secu.db";
+  std::error_code ec;
+  std::filesystem::copy_file(file, copy, ec);
+  if (ec) return Error::unavailable("cannot copy " + file + ": " + ec.message());
+
+  FileCheck out;
+  {
+    // The schema version as made, read before Store::open migrates the copy.
+    auto db = store::Db::open(copy, {.create = false});
+    auto v = db.ok() ? (*db)->user_version() : Result<int>(db.error());
+    if (!v.ok()) return Error::invalid(file + " is not an SQLite database");
+    out.schema_version = *v;
+  }
+  auto st = store::Store::open({.path = copy, .readers = 1});
+  if (!st.ok()) return Error::invalid(file + " does not open as a Secu database");
+  // The origin of the checkpoints is stored in the database; the key is the one given.
+  SECU_TRY(auto signer, audit::make_signer(**st, signing_key));
+  SECU_TRY(out.audit, audit::verify_log(**st, signer.note_key()));
+  (*st)->close();
   return out;
 }
 
