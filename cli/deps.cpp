@@ -57,6 +57,9 @@ std::string Deps::addr() const {
 
 std::string Deps::ca_file() const {
   if (!global.ca_file.empty()) return global.ca_file;
+  // A context's CA belongs to the context's address (like a kubeconfig cluster's
+  // certificate-authority): another address from --addr/SECU_ADDR uses the system's CAs.
+  if (!global.addr.empty()) return {};
   auto cfg = load_cli_config();
   if (cfg.ok()) {
     const std::string name = global.context.empty() ? cfg->current : global.context;

@@ -61,7 +61,8 @@ struct Deps {
   std::unique_ptr<Client> anonymous_client();
   // The address after flag > env > context > default.
   std::string addr() const;
-  // The CA file after flag > env > context; empty: the system's CAs.
+  // The CA file after flag > env > the context's (when the address is the context's too);
+  // empty: the system's CAs.
   std::string ca_file() const;
   // What every client starts from: address, CA file, --insecure (no credentials). The first
   // call with --insecure on an https:// address prints a one-line warning on stderr.

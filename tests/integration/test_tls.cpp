@@ -98,6 +98,10 @@ TEST_CASE("tls: secud serves HTTPS and secuctl verifies its certificate", "[tls]
     INFO(h.err);
     CHECK(h.exit_code == 0);
     CHECK(h.out == "ok\n");
+    // The context's CA goes with the context's address, not with another one.
+    auto other = secuctl({"--addr", https_localhost(s), "health"}, henv);
+    CHECK(other.exit_code == 6);
+    CHECK(other.err.find("tls_verify_failed") != std::string::npos);
   }
 
   SECTION("without the CA: a verify error, exit 6, and what to do") {
