@@ -72,10 +72,6 @@ Error transport_error(const ClientOptions& o, httplib::Error err, long verify_re
                      "request to " + o.addr + " failed: " + httplib::to_string(err));
 }
 
-}  // namespace
-
-namespace {
-
 httplib::Request make_request(const ClientOptions& o, const std::string& method,
                               const std::string& path) {
   httplib::Request req;

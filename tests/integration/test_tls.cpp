@@ -3,8 +3,8 @@
 // started with them, and the real secuctl is run with --ca-file, SECU_CA_FILE, a context's CA,
 // none (the system CAs do not know the test CA: a verify error, exit 6) and --insecure.
 #include <sys/wait.h>
-#include <catch2/catch.hpp>
 
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
