@@ -1,6 +1,7 @@
 // secuctl's HTTP client: one call, one reply; transport failures become exit 6.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -29,7 +30,9 @@ struct ClientOptions {
   std::multimap<std::string, std::string> extra_headers;
 };
 
-// ErrorKind::kUnavailable with code "unreachable" when nothing answers at addr.
+// Transport failures are ErrorKind::kUnavailable (secuctl exit 6): code "unreachable" when
+// nothing answers at addr, "tls_verify_failed" when secud's certificate is not trusted (or does
+// not name the host), "tls_failed" when the TLS handshake fails otherwise.
 class Client {
  public:
   explicit Client(ClientOptions opts);
@@ -37,6 +40,13 @@ class Client {
   Result<Reply> call(const std::string& method, const std::string& path,
                      const std::string& body = {},
                      const std::string& content_type = "application/json");
+  // Streams the response body to `on_data` (a backup can be larger than memory). `on_head`
+  // sees the status and headers first and may refuse (false cuts the transfer). A non-2xx
+  // body is not streamed: it comes back in the Reply (capped), for report_reply_error.
+  using HeadFn = std::function<bool(const Reply&)>;
+  using DataFn = std::function<bool(const char*, size_t)>;
+  Result<Reply> stream(const std::string& method, const std::string& path, const HeadFn& on_head,
+                       const DataFn& on_data);
   const ClientOptions& options() const { return m_opts; }
 
  private:

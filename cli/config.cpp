@@ -39,6 +39,7 @@ Result<CliConfig> load_cli_config() {
       ctx.addr = v.value("addr", std::string());
       ctx.token = v.value("token", std::string());
       ctx.admin_token_file = v.value("admin_token_file", std::string());
+      ctx.ca_file = v.value("ca_file", std::string());
       ctx.logged_out = v.value("logged_out", false);
       c.contexts[name] = ctx;
     }
@@ -56,6 +57,7 @@ Status save_cli_config(const CliConfig& c) {
     if (!ctx.addr.empty()) v["addr"] = ctx.addr;
     if (!ctx.token.empty()) v["token"] = ctx.token;
     if (!ctx.admin_token_file.empty()) v["admin_token_file"] = ctx.admin_token_file;
+    if (!ctx.ca_file.empty()) v["ca_file"] = ctx.ca_file;
     if (ctx.logged_out) v["logged_out"] = true;
     j["contexts"][name] = v;
   }

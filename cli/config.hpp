@@ -14,6 +14,7 @@ struct Context {
   std::string addr;
   std::string token;             // console JWT stored by `secuctl login`
   std::string admin_token_file;  // read for the admin token
+  std::string ca_file;           // the CA of addr's certificate (--ca-file and SECU_CA_FILE win)
   bool logged_out = false;       // set by logout: no implicit admin.token until the next login
 };
 

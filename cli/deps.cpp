@@ -55,19 +55,37 @@ std::string Deps::addr() const {
   return "http://127.0.0.1:8787";
 }
 
-std::unique_ptr<Client> Deps::anonymous_client() {
+std::string Deps::ca_file() const {
+  if (!global.ca_file.empty()) return global.ca_file;
+  // A context's CA belongs to the context's address (like a kubeconfig cluster's
+  // certificate-authority): another address from --addr/SECU_ADDR uses the system's CAs.
+  if (!global.addr.empty()) return {};
+  auto cfg = load_cli_config();
+  if (cfg.ok()) {
+    const std::string name = global.context.empty() ? cfg->current : global.context;
+    if (auto it = cfg->contexts.find(name); it != cfg->contexts.end()) return it->second.ca_file;
+  }
+  return {};
+}
+
+ClientOptions Deps::client_options() {
   ClientOptions o;
   o.addr = addr();
-  o.ca_file = global.ca_file;
+  o.ca_file = ca_file();
   o.insecure = global.insecure;
-  return std::make_unique<Client>(o);
+  if (o.insecure && !warned_insecure && o.addr.rfind("https://", 0) == 0) {
+    *err << "secuctl: warning: --insecure: secud's TLS certificate is not verified\n";
+    warned_insecure = true;
+  }
+  return o;
+}
+
+std::unique_ptr<Client> Deps::anonymous_client() {
+  return std::make_unique<Client>(client_options());
 }
 
 Result<std::unique_ptr<Client>> Deps::agent_client(const std::string& key) {
-  ClientOptions o;
-  o.addr = addr();
-  o.ca_file = global.ca_file;
-  o.insecure = global.insecure;
+  ClientOptions o = client_options();
   o.bearer = key;
   if (o.bearer.empty()) {
     if (const char* e = std::getenv("SECU_AGENT_KEY"); e) o.bearer = e;
@@ -77,10 +95,7 @@ Result<std::unique_ptr<Client>> Deps::agent_client(const std::string& key) {
 }
 
 Result<std::unique_ptr<Client>> Deps::client() {
-  ClientOptions o;
-  o.addr = addr();
-  o.ca_file = global.ca_file;
-  o.insecure = global.insecure;
+  ClientOptions o = client_options();
   // Credentials, highest first: --token/SECU_TOKEN, --admin-token/SECU_ADMIN_TOKEN (main() folds
   // flag over env), the context's stored login token, the context's admin token file, then the
   // admin.token of --data-dir/SECU_DATA_DIR. After `secuctl logout` the implicit admin token is
@@ -127,7 +142,10 @@ int report_error(Deps& d, const Error& e, int status, const std::string& request
   if (!request_id.empty()) line += ", request " + request_id;
   if (!e.code.empty()) line += ")";
   *d.err << line << "\n";
-  if (e.code == "unreachable") return kExitUnreachable;
+  // Transport and TLS failures (client.hpp) exit 6 whatever their kind.
+  if (e.code == "unreachable" || e.code == "tls_verify_failed" || e.code == "tls_failed" ||
+      e.code == "transfer_cut_off")
+    return kExitUnreachable;
   if (status) return exit_code_for_status(status);
   switch (e.kind) {
     case ErrorKind::kInvalid:

@@ -33,8 +33,8 @@ struct GlobalOptions {
   std::string output = "table";
   bool quiet = false;  // -q: ids only
   bool no_headers = false;
-  std::string ca_file;
-  bool insecure = false;
+  std::string ca_file;         // --ca-file / SECU_CA_FILE / context: the CA of secud's certificate
+  bool insecure = false;       // --insecure only: never from env or a context
   std::string color = "auto";  // --color: auto (a TTY without NO_COLOR), always, never
   bool dry_run = false;        // --dry-run of a create command: secud validates, stores nothing
 };
@@ -71,6 +71,14 @@ struct Deps {
   std::unique_ptr<Client> anonymous_client();
   // The address after flag > env > context > default.
   std::string addr() const;
+  // The CA file after flag > env > the context's (when the address is the context's too);
+  // empty: the system's CAs.
+  std::string ca_file() const;
+  // What every client starts from: address, CA file, --insecure (no credentials). The first
+  // call with --insecure on an https:// address prints a one-line warning on stderr.
+  ClientOptions client_options();
+
+  bool warned_insecure = false;
 };
 
 // Prints an error line ("secuctl: <message> (code <code>, request <id>)") and returns the exit

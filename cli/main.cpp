@@ -50,8 +50,11 @@ int main(int argc, char** argv) {
   app.add_option("--color", g.color,
                  "colour: auto (a terminal, unless NO_COLOR is set), always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
-  app.add_option("--ca-file", g.ca_file, "CA certificate to verify secud's TLS certificate");
-  app.add_flag("--insecure", g.insecure, "do not verify secud's TLS certificate");
+  app.add_option("--ca-file", g.ca_file,
+                 "PEM CA certificate(s) that signed secud's TLS certificate (env SECU_CA_FILE; "
+                 "default: the system's CAs)");
+  app.add_flag("--insecure", g.insecure,
+               "do not verify secud's TLS certificate (testing only; prints a warning)");
 
   RunState rs;
   add_core_commands(app, d, rs);
@@ -70,6 +73,7 @@ int main(int argc, char** argv) {
   add_tx_commands(app, d, rs);
   add_marketplace_commands(app, d, rs);
   add_admin_rotation_commands(app, d, rs);
+  add_backup_commands(app, d, rs);
   add_completion_commands(app, d, rs);
   add_contexts_commands(app, d, rs);
   add_help_topics_commands(app, d, rs);
@@ -81,6 +85,7 @@ int main(int argc, char** argv) {
     if (g.token.empty()) g.token = env("SECU_TOKEN");
     if (g.data_dir.empty()) g.data_dir = env("SECU_DATA_DIR");
     if (g.context.empty()) g.context = env("SECU_CONTEXT");
+    if (g.ca_file.empty()) g.ca_file = env("SECU_CA_FILE");
   };
 
   if (argc == 2 && std::string(argv[1]) == "__endpoints") {

@@ -10,6 +10,7 @@
 
 #include "gateway/runtime.hpp"
 #include "secu/audit/log.hpp"
+#include "secu/backup.hpp"
 #include "secu/crypto.hpp"
 #include "secu/files.hpp"
 #include "secu/log.hpp"
@@ -19,6 +20,7 @@
 #include "server/notify.hpp"
 #include "server/routes.hpp"
 #include "server/server.hpp"
+#include "server/tls.hpp"
 
 #ifndef SECU_VERSION
 #define SECU_VERSION "0.0.0"
@@ -54,6 +56,10 @@ int serve(const FlagValues& flags) {
   if (!cfg.ok()) return fail(cfg.error());
   log::set_min_level(level_of(cfg->log_level));
   auto config = std::make_shared<const Config>(std::move(cfg).value());
+  if (!config->tls_cert.empty()) {
+    if (auto st = check_tls_files(config->tls_cert, config->tls_key); !st.ok())
+      return fail(st.error());
+  }
 
   auto app = bootstrap(config);
   if (!app.ok()) return fail(app.error());
@@ -131,6 +137,46 @@ int serve(const FlagValues& flags) {
   return 0;
 }
 
+// secud verify-backup FILE: the backup opens as a Secu database and its audit log verifies with
+// the signing.key of --data-dir (the key files it is to be restored with). Exit 0 ok, 1 not.
+int verify_backup(const FlagValues& flags, const std::string& file) {
+  auto cfg = load_config(flags);
+  if (!cfg.ok()) return fail(cfg.error());
+  log::set_min_level(log::Level::kWarn);  // the copy's migrations are not news here
+  const std::string key_path = cfg->data_dir + "/signing.key";
+  if (!files::exists(key_path)) {
+    return fail(Error::invalid(key_path +
+                               " does not exist: pass --data-dir of the key files the backup is "
+                               "to be restored with"));
+  }
+  auto text = files::read_all(key_path);
+  if (!text.ok()) return fail(text.error());
+  while (!text->empty() && (text->back() == '\n' || text->back() == '\r'))
+    text->pop_back();
+  auto seed = crypto::base64url_decode(*text);
+  if (!seed.ok() || seed->size() != 32) return fail(Error::invalid(key_path + " holds no key"));
+  auto key = crypto::signing_key_from_seed(*seed);
+  if (!key.ok()) return fail(key.error());
+  auto r = backup::verify_file(file, *key);
+  if (!r.ok()) {
+    std::fprintf(stderr, "secud: %s\n", r.error().message.c_str());
+    return 1;
+  }
+  const auto& a = r->audit;
+  if (!a.ok) {
+    std::printf("BROKEN: %s: audit log fails at seq %lld (%s)%s\n", file.c_str(),
+                static_cast<long long>(a.first_bad_seq), a.reason.c_str(),
+                a.reason == "checkpoint_signature" ? "; is signing.key the backup's?" : "");
+    return 1;
+  }
+  std::printf(
+      "ok: %s: schema %d, %lld audit entries intact (chain, tree and %lld checkpoints, "
+      "signed by %s)\n",
+      file.c_str(), r->schema_version, static_cast<long long>(a.entries),
+      static_cast<long long>(a.checkpoints_checked), key_path.c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -169,6 +215,13 @@ int main(int argc, char** argv) {
   serve_cmd->fallthrough();
   auto* routes_cmd = cli.add_subcommand("routes", "Print the route table: method, path, access");
   auto* version_cmd = cli.add_subcommand("version", "Print the version");
+  std::string backup_file;
+  auto* verify_cmd = cli.add_subcommand(
+      "verify-backup",
+      "Check a backup offline: it opens, and its audit log verifies with --data-dir's signing.key");
+  verify_cmd->add_option("file", backup_file, "the backup (secuctl admin backup --out FILE)")
+      ->required();
+  verify_cmd->fallthrough();
   auto* man_cmd = cli.add_subcommand("__man", "");  // hidden: prints secud.8
   man_cmd->group("");
   cli.require_subcommand(0, 1);
@@ -200,5 +253,6 @@ int main(int argc, char** argv) {
   for (const auto& o : option_specs()) {
     if (opts[i++]->count() > 0) flags[o.name] = values[o.name];
   }
+  if (verify_cmd->parsed()) return verify_backup(flags, backup_file);
   return serve(flags);
 }

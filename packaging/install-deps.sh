@@ -14,6 +14,8 @@ packages=(
   sqlite3 curl clang-format procps
   # The fuzz preset: clang and its libFuzzer/sanitizer runtimes (tests/fuzz).
   clang libclang-rt-14-dev
+  # The TLS tests make their CA and server certificate with the openssl CLI.
+  openssl
   # Docs and shell tests: man pages render (groff -ww, man -l), completions in real shells.
   groff-base man-db bash-completion zsh fish tmux
   # Packaging: CPack's .deb (dpkg-shlibdeps, file), the unit checks (systemd-analyze).

@@ -146,11 +146,8 @@ int sso_login_run(const LoginOptions& o, Deps& d) {
   so.timeout_s = o.timeout_s;
   auto token = sso_login(so, d);
   if (!token.ok()) return report_error(d, token.error());
-  ClientOptions opts;
-  opts.addr = d.addr();
+  ClientOptions opts = d.client_options();
   opts.bearer = *token;
-  opts.ca_file = d.global.ca_file;
-  opts.insecure = d.global.insecure;
   Client client(opts);
   auto r = client.call("GET", "/v1/auth/me");
   if (!r.ok()) return report_error(d, r.error());
@@ -188,11 +185,8 @@ int logout_run(Deps& d) {
   const std::string session = !d.global.token.empty() ? d.global.token : ctx.token;
   bool revoked = false;
   if (!session.empty()) {
-    ClientOptions opts;
-    opts.addr = d.addr();
+    ClientOptions opts = d.client_options();
     opts.bearer = session;
-    opts.ca_file = d.global.ca_file;
-    opts.insecure = d.global.insecure;
     Client client(opts);
     auto r = client.call("POST", "/v1/auth/logout", "");
     if (!r.ok()) return report_error(d, r.error());

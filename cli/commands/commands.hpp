@@ -42,6 +42,8 @@ void print_endpoints(std::ostream& out);
 void add_ledger_commands(CLI::App& app, Deps& d, RunState& rs);
 void add_tx_commands(CLI::App& app, Deps& d, RunState& rs);
 void add_marketplace_commands(CLI::App& app, Deps& d, RunState& rs);
+// admin backup (under `admin`, made here unless another file made it first).
+void add_backup_commands(CLI::App& app, Deps& d, RunState& rs);
 
 // Helpers shared by command files.
 // Calls secud and prints errors; on success returns the parsed JSON body (or null when empty).

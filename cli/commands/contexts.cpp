@@ -1,6 +1,7 @@
 // secuctl config set-context|use-context|get-contexts|current-context|delete-context: named
 // connections (address and where the credentials come from), kubectl-style. The file is
 // written 0600 and refused when others can read it (config.cpp).
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <ostream>
 
@@ -12,7 +13,7 @@ namespace secu::cli {
 namespace {
 
 struct SetContextOptions {
-  std::string name, addr, admin_token_file;
+  std::string name, addr, admin_token_file, ca_file;
   bool use = false;
 };
 
@@ -24,6 +25,12 @@ int set_context_run(const SetContextOptions& o, Deps& d) {
   auto& ctx = cfg->contexts[o.name];
   if (!o.addr.empty()) ctx.addr = o.addr;
   if (!o.admin_token_file.empty()) ctx.admin_token_file = o.admin_token_file;
+  if (!o.ca_file.empty()) {
+    // Stored absolute: the context is used from any directory.
+    std::error_code ec;
+    const auto abs = std::filesystem::absolute(o.ca_file, ec);
+    ctx.ca_file = ec ? o.ca_file : abs.string();
+  }
   if (o.use || cfg->contexts.size() == 1) cfg->current = o.name;
   if (auto st = save_cli_config(*cfg); !st.ok()) return report_error(d, st.error());
   if (!d.global.quiet) *d.err << "context " << o.name << " saved\n";
@@ -64,6 +71,7 @@ int get_contexts_run(Deps& d) {
     nlohmann::json j = {{"name", name}, {"current", name == current}};
     if (!c.addr.empty()) j["addr"] = c.addr;
     if (!c.admin_token_file.empty()) j["admin_token_file"] = c.admin_token_file;
+    if (!c.ca_file.empty()) j["ca_file"] = c.ca_file;
     if (auto kind = auth_kind(c); !kind.empty()) j["auth"] = kind;
     items.push_back(std::move(j));
   }
@@ -87,14 +95,17 @@ void add_contexts_commands(CLI::App& app, Deps& d, RunState& rs) {
   config->require_subcommand(1);
 
   auto so = std::make_shared<SetContextOptions>();
-  auto* set = config->add_subcommand("set-context",
-                                     "Create or update a context\n  secuctl config set-context "
-                                     "prod --addr https://secu.example:8787 "
-                                     "--admin-token-file /etc/secu/admin.token --use");
+  auto* set = config->add_subcommand(
+      "set-context",
+      "Create or update a context\n  secuctl config set-context "
+      "prod --addr https://secu.example:8787 "
+      "--admin-token-file /etc/secu/admin.token --ca-file /etc/secu/ca.pem --use");
   set->add_option("name", so->name, "context name")->required();
   set->add_option("--addr", so->addr, "secud address, http(s)://HOST:PORT");
   set->add_option("--admin-token-file", so->admin_token_file,
                   "file holding the admin token (must be 0600; read at each use)");
+  set->add_option("--ca-file", so->ca_file,
+                  "PEM CA certificate(s) that signed the https:// secud's certificate");
   set->add_flag("--use", so->use, "make it the current context");
   set->callback([so, &d, &rs] { rs.run = [so, &d] { return set_context_run(*so, d); }; });
 

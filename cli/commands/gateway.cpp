@@ -39,11 +39,8 @@ int gateway_test_run(const GatewayTestOptions& o, Deps& d) {
   } else {
     body = o.data;
   }
-  ClientOptions co;
-  co.addr = d.addr();
+  ClientOptions co = d.client_options();
   co.bearer = key;  // the agent key, never the operator's credentials
-  co.ca_file = d.global.ca_file;
-  co.insecure = d.global.insecure;
   if (!o.action.empty()) co.extra_headers.emplace("X-Secu-Action", o.action);
   if (!o.cost.empty()) co.extra_headers.emplace("X-Secu-Cost-USD", o.cost);
   if (!o.approval_id.empty()) co.extra_headers.emplace("X-Secu-Approval-Id", o.approval_id);

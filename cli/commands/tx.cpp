@@ -83,11 +83,8 @@ int transfer_run(const TransferOptions& o, Deps& d) {
     }
     body["metadata"][kv.substr(0, eq)] = kv.substr(eq + 1);
   }
-  ClientOptions co;
-  co.addr = d.addr();
+  ClientOptions co = d.client_options();
   co.bearer = key;  // the agent pays: its key, never the operator's credentials
-  co.ca_file = d.global.ca_file;
-  co.insecure = d.global.insecure;
   if (!o.approval_id.empty()) co.extra_headers.emplace("X-Secu-Approval-Id", o.approval_id);
   Client client(co);
   auto r = client.call("POST", "/v1/tx/transfer", body.dump());

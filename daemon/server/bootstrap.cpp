@@ -3,6 +3,7 @@
 #include <unistd.h>
 #include <cstdio>
 
+#include "secu/backup.hpp"
 #include "secu/crypto.hpp"
 #include "secu/files.hpp"
 #include "secu/log.hpp"
@@ -66,6 +67,8 @@ Result<std::unique_ptr<App>> bootstrap(std::shared_ptr<const Config> config) {
     SECU_TRY_VOID(files::make_dir(dir, 0700));
     (void)::chmod(dir.c_str(), 0700);
   }
+
+  backup::remove_stale(dir);  // snapshots a crash left half-made or unsent
 
   Secrets s;
   SECU_TRY(s.master_key, load_or_create_key(dir + "/master.key"));

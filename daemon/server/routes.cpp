@@ -104,6 +104,7 @@ RouteTable build_route_table() {
   register_tx_routes(t);
   register_marketplace_routes(t);
   register_rotation_routes(t);
+  register_admin_backup_routes(t);
   return t;
 }
 

@@ -63,6 +63,7 @@ void register_ledger_routes(RouteTable& t);
 void register_tx_routes(RouteTable& t);
 void register_marketplace_routes(RouteTable& t);
 void register_rotation_routes(RouteTable& t);
+void register_admin_backup_routes(RouteTable& t);
 
 // The full table of the daemon.
 RouteTable build_route_table();

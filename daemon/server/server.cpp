@@ -16,6 +16,7 @@
 #include "server/conn_reaper.hpp"
 #include "server/http.hpp"
 #include "server/worker_pool.hpp"
+#include "server/tls.hpp"
 
 namespace secu::daemon {
 
@@ -98,6 +99,7 @@ struct Server::Impl {
   RouteTable routes;
   std::unique_ptr<httplib::Server> http;
   ConnectionReaper reaper;
+  Status tls_status;  // why the TLS context could not be set up (bind() reports it)
 
   Impl(App& a, RouteTable r)
       : app(a), routes(std::move(r)), reaper(request_deadline(a.config()->read_timeout_s)) {}
@@ -254,8 +256,13 @@ Server::Server(App& app, RouteTable routes)
   app.metrics.init(m_impl->routes);
   const auto cfg = app.config();
   if (!cfg->tls_cert.empty()) {
-    m_impl->http =
-        std::make_unique<httplib::SSLServer>(cfg->tls_cert.c_str(), cfg->tls_key.c_str());
+    // HTTPS on the one listener: the control plane and the gateway alike. The certificate is
+    // read once here; a renewed one takes a restart (SIGHUP does not reload it).
+    auto* impl = m_impl.get();
+    m_impl->http = std::make_unique<httplib::SSLServer>([impl, cfg](SSL_CTX& ctx) {
+      impl->tls_status = configure_tls(ctx, cfg->tls_cert, cfg->tls_key);
+      return impl->tls_status.ok();
+    });
   } else {
     m_impl->http = std::make_unique<httplib::Server>();
   }
@@ -266,6 +273,7 @@ Server::~Server() = default;
 
 Status Server::bind() {
   const auto cfg = m_impl->app.config();
+  if (!m_impl->tls_status.ok()) return m_impl->tls_status;
   if (!m_impl->http->is_valid()) {
     return Error::invalid("the TLS certificate or key could not be loaded", "tls_cert");
   }

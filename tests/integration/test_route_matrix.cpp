@@ -131,6 +131,7 @@ const std::map<std::string, Row>& rows() {
       // test_stripe_billing.cpp, so no resource here.
       {"GET /v1/billing/stripe/invoices/{id}", {Kind::kConsole, "viewer"}},
       {"GET /v1/audit/verify", {Kind::kConsole, "platform_admin"}},
+      {"POST /v1/admin/backup", {Kind::kConsole, "platform_admin"}},
       {"GET /v1/audit/export.jsonl", {Kind::kConsole, "viewer"}},
       {"GET /v1/audit/export.csv", {Kind::kConsole, "viewer"}},
       {"GET /v1/audit/checkpoint", {Kind::kConsole, "viewer"}},

@@ -177,6 +177,10 @@ void Secud::kill9() {
   m_pid = -1;
 }
 
+bool Secud::tls() const {
+  return std::find(m_opts.args.begin(), m_opts.args.end(), "--tls-cert") != m_opts.args.end();
+}
+
 std::string Secud::admin_token() const {
   std::string t = slurp(m_data_dir + "/admin.token");
   while (!t.empty() && (t.back() == '\n' || t.back() == '\r'))
@@ -215,6 +219,7 @@ Response http(const std::string& base_url, const std::string& method, const std:
   cli.set_tcp_nodelay(true);
   cli.set_connection_timeout(5, 0);
   cli.set_read_timeout(60, 0);
+  cli.enable_server_certificate_verification(false);
   httplib::Request req;
   req.method = method;
   req.path = path;

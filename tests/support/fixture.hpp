@@ -38,7 +38,12 @@ class Secud {
   Secud& operator=(const Secud&) = delete;
 
   int port() const { return m_port; }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(m_port); }
+  // https:// when the args give --tls-cert (the fixture's own requests then skip verification;
+  // tests of verification go through secuctl).
+  std::string url() const {
+    return std::string(tls() ? "https" : "http") + "://127.0.0.1:" + std::to_string(m_port);
+  }
+  bool tls() const;
   const std::string& data_dir() const { return m_data_dir; }
   std::string admin_token() const;
   // What secud printed so far (stdout: the banner; stderr: JSON log lines), all runs.
@@ -73,6 +78,7 @@ struct Response {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
+// An https:// base_url is not verified (the fixture's certificates are the test's own).
 Response http(const std::string& base_url, const std::string& method, const std::string& path,
               const std::string& body = {}, const Headers& headers = {},
               const std::string& content_type = "application/json");

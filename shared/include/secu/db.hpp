@@ -109,6 +109,13 @@ class Db {
   // Reads PRAGMA user_version / writes it (migrations).
   Result<int> user_version();
 
+  // Copies the database as this connection sees it into `dest` (an empty or new file) with
+  // SQLite's online backup API, all pages in one step, then runs PRAGMA quick_check on the
+  // copy. Inside a read transaction (Store::read) the copy is that transaction's snapshot;
+  // writers on other connections go on meanwhile and, the copy being one step, never restart
+  // it. kUnavailable when the copy fails or does not check out.
+  Status backup_to(const std::string& dest);
+
  private:
   // Heterogeneous lookup: a cached statement is found by string_view without an allocation.
   struct SqlHash {
