@@ -28,8 +28,6 @@ namespace secu::daemon {
 
 namespace {
 
-constexpr json::StrRule kId{.min_len = 1, .max_len = 64};
-
 // A failed stripe-rail transfer answers Stripe's error (502/504 from the Stripe client), naming
 // the failed transfer; a replay, which no longer has Stripe's answer, rebuilds it from the row.
 Error stripe_failure(const store::TransferRow& t, const std::optional<Error>& rail_error) {
@@ -45,24 +43,7 @@ Error stripe_failure(const store::TransferRow& t, const std::optional<Error>& ra
 }
 
 tx::TransferRequest parse_transfer(const nlohmann::json& body) {
-  json::Reader r(body);
-  tx::TransferRequest in;
-  in.to_agent_id = r.str("to_agent_id", kId);
-  in.to_address = r.str("to_address", {.min_len = 1, .max_len = 128});
-  in.rail = r.str("rail", {.required = true, .max_len = 32}).value_or("");
-  in.currency = r.str("currency", {.required = true, .max_len = 32}).value_or("");
-  in.amount = r.integer("amount", {.required = true, .min = 1}).value_or(0);
-  in.amount_micros = r.usd("amount_usd");
-  in.network = r.str("network", {.min_len = 1, .max_len = 64});
-  in.asset = r.str("asset", {.min_len = 1, .max_len = 128});
-  in.mandate_id = r.str("mandate_id", {.min_len = 1, .max_len = 128});
-  in.shared_payment_token = r.str("shared_payment_token", {.min_len = 1, .max_len = 255});
-  in.idempotency_key = r.str("idempotency_key", {.min_len = 1, .max_len = 255});
-  in.metadata =
-      r.str_map("metadata", {.max_items = tx::kMaxMetadataKeys, .max_len = tx::kMaxMetadataValue})
-          .value_or(std::map<std::string, std::string>{});
-  Ctx::unwrap(r.finish());
-  Ctx::unwrap(tx::validate(in));
+  auto in = Ctx::unwrap(tx::parse_transfer_request(body));
   in.canonical_body = body.dump();  // nlohmann objects keep keys sorted
   return in;
 }

@@ -62,18 +62,7 @@ struct World {
       case kGarbage:
         return bearer("garbage.token.here");
       case kExpired: {
-        const auto live = fresh_login(viewer);
-        const auto mid = live.substr(live.find('.') + 1, live.rfind('.') - live.find('.') - 1);
-        const auto claims = json::parse(secu::crypto::base64url_decode(mid).value());
-        secu::jwt::Claims c;
-        c.sub = claims["sub"];
-        c.org_id = claims["org_id"];
-        c.role = claims["role"];
-        c.sid = claims["sid"];
-        const int64_t now = secu::now_ms() / 1000;
-        c.iat = now - 7200;
-        c.exp = now - 60;
-        return bearer(forge_jwt(s, c));
+        return bearer(reissue_jwt(s, fresh_login(viewer), -7200, -60));
       }
       case kLoggedOut: {
         const auto t = fresh_login(viewer);

@@ -400,16 +400,7 @@ TEST_CASE("rotate-jwt-key: old tokens valid until their expiry, new ones carry t
   CHECK_FALSE(jwt_header(old_token).contains("kid"));
 
   // A token of the old key that expires in 3 s (same live session as old_token).
-  const auto claims = jwt_claims(old_token);
-  secu::jwt::Claims c;
-  c.sub = claims["sub"];
-  c.org_id = claims["org_id"];
-  c.role = claims["role"];
-  c.sid = claims["sid"];
-  const int64_t now_s = secu::now_ms() / 1000;
-  c.iat = now_s - 10;
-  c.exp = now_s + 3;
-  const std::string short_lived = forge_jwt(s, c);
+  const std::string short_lived = reissue_jwt(s, old_token, -10, 3);
   CHECK(http(s.url(), "GET", "/v1/auth/me", "", bearer(short_lived)).status == 200);
 
   // Refused: no key made.
@@ -441,9 +432,7 @@ TEST_CASE("rotate-jwt-key: old tokens valid until their expiry, new ones carry t
 
   // The retired key signs nothing new: a token it signed after its retirement is refused, and
   // so is one that names the new kid but carries the old key's signature.
-  c.iat = secu::now_ms() / 1000 + 5;
-  c.exp = c.iat + 600;
-  expect(http(s.url(), "GET", "/v1/auth/me", "", bearer(forge_jwt(s, c))), 401,
+  expect(http(s.url(), "GET", "/v1/auth/me", "", bearer(reissue_jwt(s, old_token, 5, 605))), 401,
          "an old-key token issued after the rotation");
   const auto p = jwt_claims(new_token).dump();
   expect(http(s.url(), "GET", "/v1/auth/me", "",

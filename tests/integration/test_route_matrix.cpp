@@ -235,19 +235,7 @@ Tenant make_tenant(const Secud& s, const Upstream& up, const std::string& name,
   // An admin's JWT past its exp (signed by the daemon's key, its session still live), and an
   // admin's JWT whose session was logged out: both must be 401 wherever a JWT is taken.
   {
-    const auto& live = t.admin_jwt;
-    const auto a = live.find('.'), b = live.rfind('.');
-    const auto claims =
-        json::parse(secu::crypto::base64url_decode(live.substr(a + 1, b - a - 1)).value());
-    secu::jwt::Claims c;
-    c.sub = claims["sub"];
-    c.org_id = claims["org_id"];
-    c.role = claims["role"];
-    c.sid = claims["sid"];
-    const int64_t now = secu::now_ms() / 1000;
-    c.iat = now - 7200;
-    c.exp = now - 60;
-    t.expired_jwt = forge_jwt(s, c);
+    t.expired_jwt = reissue_jwt(s, t.admin_jwt, -7200, -60);
     t.logged_out_jwt = make_user_token(s, t.org, "admin", "gone@" + name + ".test");
     REQUIRE(http(s.url(), "POST", "/v1/auth/logout", {}, bearer(t.logged_out_jwt)).status == 200);
   }

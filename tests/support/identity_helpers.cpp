@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "secu/clock.hpp"
 #include "secu/crypto.hpp"
 #include "secu/db.hpp"
 
@@ -59,6 +60,22 @@ std::string login_token(const Secud& s, const std::string& email, const std::str
 
 std::string forge_jwt(const Secud& s, const jwt::Claims& claims) {
   return jwt::sign(daemon_key(s), claims);
+}
+
+std::string reissue_jwt(const Secud& s, const std::string& live, int64_t iat_offset_s,
+                        int64_t exp_offset_s) {
+  const auto a = live.find('.'), b = live.rfind('.');
+  const auto claims =
+      nlohmann::json::parse(crypto::base64url_decode(live.substr(a + 1, b - a - 1)).value());
+  jwt::Claims c;
+  c.sub = claims["sub"];
+  c.org_id = claims["org_id"];
+  c.role = claims["role"];
+  c.sid = claims["sid"];
+  const int64_t now = now_ms() / 1000;
+  c.iat = now + iat_offset_s;
+  c.exp = now + exp_offset_s;
+  return forge_jwt(s, c);
 }
 
 std::string forge_raw(const Secud& s, const std::string& header_json,

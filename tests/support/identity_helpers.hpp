@@ -37,6 +37,11 @@ std::string login_token(const Secud& s, const std::string& email,
 
 // A JWT with `claims`, signed with <data-dir>/signing.key.
 std::string forge_jwt(const Secud& s, const jwt::Claims& claims);
+// `live`'s claims (same user, org, role and live session) re-signed with the daemon's key for
+// [now + iat_offset_s, now + exp_offset_s]: an expired token with (-7200, -60), a short-lived
+// one with (-10, 3).
+std::string reissue_jwt(const Secud& s, const std::string& live, int64_t iat_offset_s,
+                        int64_t exp_offset_s);
 // header.payload.signature from raw JSON texts, signed (Ed25519) with the daemon's key.
 std::string forge_raw(const Secud& s, const std::string& header_json,
                       const std::string& payload_json);

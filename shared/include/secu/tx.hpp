@@ -57,6 +57,9 @@ struct TransferRequest {
 // values ≤ 500 bytes, 4 KiB in all; amount_usd required unless the currency carries its own USD
 // value (usd, usdc). Normalises currency and asset and fills amount_micros.
 Status validate(TransferRequest& r);
+// The body of POST /v1/tx/transfer read with json::Reader (types, lengths, unknown fields) and
+// then validate()d: 400 with the field on the first failure. canonical_body is the caller's.
+Result<TransferRequest> parse_transfer_request(const nlohmann::json& body);
 
 // ---- external rails ----------------------------------------------------------------------
 

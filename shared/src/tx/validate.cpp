@@ -1,4 +1,5 @@
 // The field rules of a transfer request (secu/tx.hpp validate()).
+#include "secu/json_input.hpp"
 #include "secu/ledger.hpp"
 #include "secu/tx.hpp"
 
@@ -55,6 +56,27 @@ Status validate(TransferRequest& r) {
     }
   }
   return {};
+}
+
+Result<TransferRequest> parse_transfer_request(const nlohmann::json& body) {
+  json::Reader r(body);
+  TransferRequest in;
+  in.to_agent_id = r.str("to_agent_id", {.min_len = 1, .max_len = 64});
+  in.to_address = r.str("to_address", {.min_len = 1, .max_len = 128});
+  in.rail = r.str("rail", {.required = true, .max_len = 32}).value_or("");
+  in.currency = r.str("currency", {.required = true, .max_len = 32}).value_or("");
+  in.amount = r.integer("amount", {.required = true, .min = 1}).value_or(0);
+  in.amount_micros = r.usd("amount_usd");
+  in.network = r.str("network", {.min_len = 1, .max_len = 64});
+  in.asset = r.str("asset", {.min_len = 1, .max_len = 128});
+  in.mandate_id = r.str("mandate_id", {.min_len = 1, .max_len = 128});
+  in.shared_payment_token = r.str("shared_payment_token", {.min_len = 1, .max_len = 255});
+  in.idempotency_key = r.str("idempotency_key", {.min_len = 1, .max_len = 255});
+  in.metadata = r.str_map("metadata", {.max_items = kMaxMetadataKeys, .max_len = kMaxMetadataValue})
+                    .value_or(std::map<std::string, std::string>{});
+  SECU_TRY_VOID(r.finish());
+  SECU_TRY_VOID(validate(in));
+  return in;
 }
 
 }  // namespace secu::tx
