@@ -47,7 +47,7 @@ bin="$root/build/release"
   echo
   echo "Machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) CPUs,"
   echo "$(free -m | awk '/Mem:/ {print $2}') MiB RAM, $(uname -sr); load average before the run:"
-  echo "$(cut -d' ' -f1-3 /proc/loadavg). Build: the release preset (-O3)."
+  echo "$(cut -d' ' -f1-3 /proc/loadavg). Build: the release preset (-O2, as Debian builds packages)."
   echo
 } >"$work/results.md"
 
