@@ -4,6 +4,9 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #define FUZZ_REQUIRE(cond)                                                               \
   do {                                                                                   \
@@ -12,3 +15,22 @@
       std::abort();                                                                      \
     }                                                                                    \
   } while (0)
+
+namespace secu::fuzz {
+
+// The first n lines of a fuzz input (a multi-field input is one field per line); the last
+// line keeps the rest, missing lines are empty.
+inline std::vector<std::string> lines_of(std::string_view text, size_t n) {
+  std::vector<std::string> out;
+  while (out.size() + 1 < n) {
+    const auto nl = text.find('\n');
+    if (nl == std::string_view::npos) break;
+    out.emplace_back(text.substr(0, nl));
+    text.remove_prefix(nl + 1);
+  }
+  out.emplace_back(text);
+  out.resize(n);
+  return out;
+}
+
+}  // namespace secu::fuzz

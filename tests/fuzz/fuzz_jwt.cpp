@@ -21,6 +21,8 @@ using namespace secu;
 
 namespace {
 
+using fuzz::lines_of;
+
 constexpr int64_t kNow = 1'800'000'000;  // 2027-01-15: fixed, so runs are reproducible
 
 // A fixed key, so tokens in the corpus (signed with it) reach the claims checks.
@@ -32,19 +34,6 @@ const crypto::SigningKey& key() {
     return std::move(sk).value();
   }();
   return k;
-}
-
-std::vector<std::string> lines_of(std::string_view text, size_t n) {
-  std::vector<std::string> out;
-  while (out.size() + 1 < n) {
-    const auto nl = text.find('\n');
-    if (nl == std::string_view::npos) break;
-    out.emplace_back(text.substr(0, nl));
-    text.remove_prefix(nl + 1);
-  }
-  out.emplace_back(text);
-  out.resize(n);
-  return out;
 }
 
 int64_t number(const std::string& s) {

@@ -21,18 +21,7 @@ using namespace secu;
 
 namespace {
 
-std::vector<std::string> lines_of(std::string_view text, size_t n) {
-  std::vector<std::string> out;
-  while (out.size() + 1 < n) {
-    const auto nl = text.find('\n');
-    if (nl == std::string_view::npos) break;
-    out.emplace_back(text.substr(0, nl));
-    text.remove_prefix(nl + 1);
-  }
-  out.emplace_back(text);
-  out.resize(n);
-  return out;
-}
+using fuzz::lines_of;
 
 void check_normalised(const std::string& n) {
   FUZZ_REQUIRE(!n.empty() && n.front() == '/');
