@@ -15,8 +15,8 @@
 #include "server/auth.hpp"
 #include "server/conn_reaper.hpp"
 #include "server/http.hpp"
-#include "server/worker_pool.hpp"
 #include "server/tls.hpp"
+#include "server/worker_pool.hpp"
 
 namespace secu::daemon {
 

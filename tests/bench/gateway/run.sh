@@ -122,6 +122,17 @@ curl -fsS -H "Authorization: Bearer $key_c" -H "X-Secu-Cost-USD: 0.001" "$gw" >/
 
 # ---- runs ----
 # "<requests/s> <p50 ms> <p99 ms>" from wrk --latency output.
+# "<requests/s> <p50 ms> <p99 ms> <non-2xx>" from a wrk --latency output file.
+wrk_figures() {
+  awk '
+    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+    /Requests\/sec/ { rps = $2 }
+    $1 == "50%" { p50 = ms($2) }
+    $1 == "99%" { p99 = ms($2) }
+    /Non-2xx/ { bad = $NF }
+    END { printf "%.0f %.3f %.3f %s\n", rps, p50, p99, (bad == "" ? 0 : bad) }' "$1"
+}
+
 run_wrk() {
   local name=$1
   shift
@@ -130,13 +141,7 @@ run_wrk() {
   log "run $name: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency $*"
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$@" >"$work/$name.txt"
   cat "$work/$name.txt" >&2
-  awk '
-    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
-    /Requests\/sec/ { rps = $2 }
-    $1 == "50%" { p50 = ms($2) }
-    $1 == "99%" { p99 = ms($2) }
-    /Non-2xx/ { bad = $NF }
-    END { printf "%.0f %.3f %.3f %s\n", rps, p50, p99, (bad == "" ? 0 : bad) }' "$work/$name.txt"
+  wrk_figures "$work/$name.txt"
 }
 
 read -r a_rps a_p50 a_p99 a_bad < <(run_wrk a "http://127.0.0.1:$PROXY_PORT/v1/charges")
@@ -151,16 +156,11 @@ paced() {
   shift
   wrk -t1 -c10 -d"$DURATION" --latency -s "$here/paced.lua" "$@" >"$work/$name.txt"
   cat "$work/$name.txt" >&2
-  awk '
-    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
-    /Requests\/sec/ { rps = $2 }
-    $1 == "50%" { p50 = ms($2) }
-    $1 == "99%" { p99 = ms($2) }
-    END { printf "%.0f %.3f %.3f\n", rps, p50, p99 }' "$work/$name.txt"
+  wrk_figures "$work/$name.txt"
 }
 log "paced runs (about 1,000 requests/s)"
-read -r pa_rps pa_p50 pa_p99 < <(paced pa "http://127.0.0.1:$PROXY_PORT/v1/charges")
-read -r pc_rps pc_p50 pc_p99 < <(paced pc -H "Authorization: Bearer $key_c" \
+read -r pa_rps pa_p50 pa_p99 _ < <(paced pa "http://127.0.0.1:$PROXY_PORT/v1/charges")
+read -r pc_rps pc_p50 pc_p99 _ < <(paced pc -H "Authorization: Bearer $key_c" \
   -H "X-Secu-Cost-USD: 0.001" "$gw")
 rss_peak=$(awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$secud_pid/status")
 
