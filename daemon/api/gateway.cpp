@@ -12,14 +12,8 @@
 #include "secu/clock.hpp"
 #include "secu/crypto.hpp"
 #include "secu/gateway_core.hpp"
-#include "secu/governance.hpp"
 #include "secu/money.hpp"
 #include "secu/policy.hpp"
-#include "secu/store/agents.hpp"
-#include "secu/store/billing_settings.hpp"
-#include "secu/store/keys.hpp"
-#include "secu/store/policies.hpp"
-#include "secu/store/vendors.hpp"
 #include "server/app.hpp"
 #include "server/http.hpp"
 #include "server/routes.hpp"
@@ -29,14 +23,6 @@ namespace secu::daemon {
 namespace {
 
 constexpr std::string_view kMount = "/v1/gateway";
-
-struct Loaded {
-  std::optional<store::KeyRow> key;
-  std::optional<store::AgentRow> agent;
-  std::vector<store::PolicyRow> policies;
-  std::optional<store::VendorRow> vendor;
-  std::optional<store::BillingSettingsRow> settings;
-};
 
 Error unauthenticated() {
   return Error::unauthenticated("invalid or revoked key");
@@ -71,42 +57,27 @@ void handle(Ctx& c) {
   std::optional<std::string> approval_id;
   if (auto h = c.header("X-Secu-Approval-Id"); !h.empty()) approval_id = std::move(h);
 
-  // ---- what the key stands for ----
-  Loaded l;
-  c.read([&](store::Db& db) -> Status {
-    SECU_TRY(l.key, store::get_key(db, who.key_id));
-    if (!l.key) return {};
-    SECU_TRY(l.agent, store::get_agent(db, l.key->agent_id));
-    SECU_TRY(l.policies, store::policies_of_agent(db, l.key->agent_id));
-    SECU_TRY(l.vendor, store::get_vendor(db, l.key->vendor_id));
-    SECU_TRY(l.settings, store::get_billing_settings(db, l.key->org_id));
-    return {};
-  });
-  const int64_t now = now_ms();
-  if (l.key && l.key->usable(now) && l.key->vendor_id.empty()) {
+  // ---- what the key stands for (auth has just read the key's own row and found it usable) ----
+  if (who.vendor_id.empty()) {
     // A payer key (a marketplace hire's linked key) moves money; it calls no vendor.
     Ctx::fail(Error::make(ErrorKind::kForbidden, "payer_key",
                           "this key pays through POST /v1/tx/transfer; it has no vendor to call"));
   }
-  if (!l.key || !l.key->usable(now) || !l.agent || !l.vendor || l.vendor->deleted_at) {
-    Ctx::fail(unauthenticated());
-  }
+  auto view = Ctx::unwrap(
+      rt.governance().get(c.app().store(), who.key_id, who.agent_id, who.vendor_id, who.org_id));
+  if (!view) Ctx::fail(unauthenticated());
 
   // Opened before the decision reads the agent's status: a kill-switch committed after that
   // read trips this token, one committed before it is seen by the decision.
-  auto token = rt.streams().open(l.agent->id);
+  auto token = rt.streams().open(view->agent.id);
 
   // ---- policies (pure) ----
-  std::vector<policy::Policy> policies;
-  policies.reserve(l.policies.size());
-  for (const auto& p : l.policies)
-    policies.push_back(governance::policy_of(p));
   policy::Request preq;
   preq.action = c.header("X-Secu-Action");
   preq.method = c.method();
   preq.path = target.path;
   preq.cost_micros = cost;
-  auto verdict = policy::evaluate(policies, preq);
+  auto verdict = policy::evaluate(view->policies, preq);
   if (is_request_error(verdict)) {
     Ctx::fail(Error{ErrorKind::kInvalid,
                     verdict.deny_reason,
@@ -117,16 +88,16 @@ void handle(Ctx& c) {
 
   auto defaults = Ctx::unwrap(fee_defaults(*cfg));
   gateway_core::DecisionInput in;
-  in.org_id = l.key->org_id;
-  in.agent_id = l.agent->id;
-  in.key_id = l.key->id;
-  in.vendor_id = l.vendor->id;
+  in.org_id = who.org_id;
+  in.agent_id = view->agent.id;
+  in.key_id = who.key_id;
+  in.vendor_id = view->vendor.id;
   in.request_id = c.request_id();
   in.method = c.method();
   in.path = target.path;
   in.cost_micros = cost;
   in.approval_id = approval_id;
-  in.fees = billing::fees_for(defaults, l.settings);
+  in.fees = billing::fees_for(defaults, view->settings);
   in.approval_ttl_ms = cfg->approval_ttl_s * 1000;
   if (verdict.outcome == policy::Outcome::kApprovalRequired) {
     // Only requests that need a grant pay for hashing their body.
@@ -157,8 +128,9 @@ void handle(Ctx& c) {
   gateway_core::SettleInput settle_base;
   settle_base.event_id = r.event_id;
   settle_base.fees = in.fees;
-  auto api_key = crypto::open(c.app().secrets().seal_key, l.vendor->api_key_sealed, l.vendor->id);
-  auto auth_type = gateway::parse_auth_type(l.vendor->auth_type);
+  auto api_key =
+      crypto::open(c.app().secrets().seal_key, view->vendor.api_key_sealed, view->vendor.id);
+  auto auth_type = gateway::parse_auth_type(view->vendor.auth_type);
   if (!api_key.ok() || !auth_type.ok()) {
     settle_base.status_code = 502;
     settle_base.error_code = "upstream_misconfigured";
@@ -167,10 +139,10 @@ void handle(Ctx& c) {
                           "the vendor's configuration is invalid"));
   }
   gateway::VendorTarget vendor;
-  vendor.vendor_id = l.vendor->id;
-  vendor.base_url = l.vendor->base_url;
+  vendor.vendor_id = view->vendor.id;
+  vendor.base_url = view->vendor.base_url;
   vendor.auth_type = *auth_type;
-  vendor.header_name = l.vendor->header_name.value_or("");
+  vendor.header_name = view->vendor.header_name.value_or("");
   vendor.api_key = std::move(api_key).value();
 
   gateway::ForwardOptions o;

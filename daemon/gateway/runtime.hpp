@@ -16,6 +16,7 @@
 #include <string>
 #include <thread>
 
+#include "gateway/governance_cache.hpp"
 #include "gateway/proxy.hpp"
 #include "secu/gateway_core.hpp"
 #include "secu/store.hpp"
@@ -65,6 +66,7 @@ class Runtime {
   Proxy& proxy() { return m_proxy; }
   StreamRegistry& streams() { return m_streams; }
   ApprovalBoard& approvals() { return m_board; }
+  GovernanceCache& governance() { return m_governance; }
 
  private:
   void settler_loop();
@@ -75,6 +77,7 @@ class Runtime {
   Proxy m_proxy;
   StreamRegistry m_streams;
   ApprovalBoard m_board;
+  GovernanceCache m_governance;
 
   std::mutex m_mu;
   std::condition_variable m_cv;                   // settlements queued, a flush done, or stop

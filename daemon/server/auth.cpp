@@ -44,6 +44,7 @@ Result<Principal> resolve_principal(App& app, const Ctx& ctx) {
     p.agent_id = key->agent_id;
     p.key_id = key->id;
     p.org_id = key->org_id;
+    p.vendor_id = key->vendor_id;
     return p;
   }
   // Any other bearer is a console JWT: signature, expiry, and a live session of an existing

@@ -30,6 +30,7 @@ struct Principal {
   std::string session_id;
   std::string agent_id;
   std::string key_id;
+  std::string vendor_id;  // an agent key's vendor; empty for a payer key (a hire's linked key)
 
   bool is_platform_admin() const { return role == Access::kPlatformAdmin; }
   // Audit actor {type, id}.

@@ -1,9 +1,10 @@
-// The store: one SQLite database, one writer thread with group commit, a pool of readers.
+// The store: one SQLite database, one writer connection with group commit, a pool of readers.
 //
 // Invariants (model: LevelDB's DBImpl::Write):
-//  1. Every write runs on the writer thread, inside a SAVEPOINT of the current batch
-//     transaction. A job that returns an error is rolled back to its savepoint alone; the other
-//     jobs of the batch are unaffected.
+//  1. Every write runs on the writer connection, inside a SAVEPOINT of the current batch
+//     transaction, on the thread of whichever waiting write leads the queue (leader/follower:
+//     no writer thread to hand over to, see write()). A job that returns an error is rolled back to
+//     its savepoint alone; the other jobs of the batch are unaffected.
 //  2. A batch is committed with one COMMIT (one WAL fsync under synchronous=FULL). write()
 //     returns only after that COMMIT succeeded, so nothing is acknowledged that a crash could
 //     lose. If COMMIT fails, every job of the batch answers kUnavailable and nothing of the
@@ -25,7 +26,6 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "secu/db.hpp"
@@ -34,7 +34,7 @@
 namespace secu::store {
 
 // What a write job sees: the writer connection, inside its own savepoint, and hooks that run
-// on the writer thread once the batch's fate is known.
+// on the leader's thread once the batch's fate is known.
 class WriteTx {
  public:
   explicit WriteTx(Db& db) : db(db) {}
@@ -63,13 +63,14 @@ class Store {
   using WriteFn = std::function<Status(WriteTx&)>;
   using ReadFn = std::function<Status(Db&)>;
 
-  // Opens (creating) the database, applies pending migrations, starts the writer.
+  // Opens (creating) the database and applies pending migrations.
   static Result<std::unique_ptr<Store>> open(const StoreOptions& opts);
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  // Runs fn on the writer thread and returns once its batch committed (invariant 2).
+  // Runs fn in the next batch and returns once that batch committed (invariant 2). fn may run
+  // on another caller's thread: it must not wait on anything its caller holds.
   Status write(WriteFn fn);
   // Runs fn on a pooled read connection inside a read transaction.
   Status read(const ReadFn& fn);
@@ -81,29 +82,41 @@ class Store {
   bool probe_ready();
   // Schema version after migrations.
   int schema_version() const { return m_schema_version; }
-  // Stops the writer after draining queued jobs; later writes answer kUnavailable.
+  // Moves past every value it had before once a committed (or failed) batch changed any of
+  // the tables that say what a key may do: orgs, agents, policies, agent_policies, vendors,
+  // billing_settings (caught by an update hook on the writer connection, so no write path can
+  // forget it). It moves before write() returns, so a reader that sees an unchanged value
+  // after a change was acknowledged cannot exist: read it BEFORE the read transaction of the
+  // data it tags. The keys table is left out on purpose: its last_used_at moves with use, and
+  // the gateway reads a key's own row fresh (auth and the decision's write both do).
+  uint64_t governance_generation() const {
+    return m_governance_generation.load(std::memory_order_acquire);
+  }
+  // Waits for the queued writes to finish; later writes answer kUnavailable.
   void close();
   const std::string& path() const { return m_path; }
 
  private:
   struct Job;
-  void writer_loop();
-  void run_batch(std::vector<std::shared_ptr<Job>>& batch);
+  static void on_row_change(void* self, int op, const char* db, const char* table,
+                            long long rowid);  // sqlite3_update_hook's callback
+  void run_batch(const std::vector<Job*>& batch);
   std::unique_ptr<Db> acquire_reader();
   void release_reader(std::unique_ptr<Db> db);
 
   std::string m_path;
   size_t m_max_batch = 256;
   int m_schema_version = 0;
-  std::unique_ptr<Db> m_writer_db;  // used only by m_writer
+  std::unique_ptr<Db> m_writer_db;  // used only by the leading job's thread (write())
 
   std::mutex m_mu;
-  std::condition_variable m_cv;
-  std::deque<std::shared_ptr<Job>> m_queue;  // GUARDED_BY(m_mu)
+  std::condition_variable m_drained;  // the queue emptied (close() waits for it)
+  std::deque<Job*> m_queue;           // GUARDED_BY(m_mu): waiting writes; the front one leads
   std::atomic<bool> m_stopping{false};
   std::atomic<bool> m_degraded{false};
   std::atomic<int64_t> m_last_probe_ms{0};
-  std::thread m_writer;
+  std::atomic<uint64_t> m_governance_generation{1};
+  bool m_governance_touched = false;  // leader only: set by the update hook
 
   std::mutex m_readers_mu;
   std::vector<std::unique_ptr<Db>> m_readers;  // GUARDED_BY(m_readers_mu)

@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <mutex>
+
 #include "secu/log.hpp"
 
 namespace secu::store {
@@ -120,6 +122,12 @@ std::string Stmt::blob(int col) const {
 // ---- Db ---------------------------------------------------------------------------------------
 
 Result<std::unique_ptr<Db>> Db::open(const std::string& path, const OpenOptions& opts) {
+  // SQLite counts every allocation under one global mutex unless told not to (Debian's build
+  // keeps that default), and nothing here reads the counters: under load that mutex is where
+  // the gateway's threads queued. It can only be set before SQLite initialises, so once, first
+  // (a process that initialised SQLite already keeps its setting: SQLITE_MISUSE, ignored).
+  static std::once_flag memstatus_off;
+  std::call_once(memstatus_off, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
   int flags = SQLITE_OPEN_NOMUTEX;  // one thread at a time per connection; the store enforces it
   flags |= opts.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
   if (opts.create && !opts.read_only) flags |= SQLITE_OPEN_CREATE;

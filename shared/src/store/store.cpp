@@ -11,9 +11,8 @@ namespace secu::store {
 struct Store::Job {
   WriteFn fn;
   Status result;
-  bool done = false;
-  std::mutex mu;
-  std::condition_variable cv;
+  bool done = false;           // GUARDED_BY(Store::m_mu)
+  std::condition_variable cv;  // waits on Store::m_mu: done, or this job leads the queue
 };
 
 Result<std::unique_ptr<Store>> Store::open(const StoreOptions& opts) {
@@ -26,7 +25,7 @@ Result<std::unique_ptr<Store>> Store::open(const StoreOptions& opts) {
     SECU_TRY(auto r, Db::open(opts.path, {.create = false}));
     s->m_readers.push_back(std::move(r));
   }
-  s->m_writer = std::thread([p = s.get()] { p->writer_loop(); });
+  sqlite3_update_hook(s->m_writer_db->raw(), &Store::on_row_change, s.get());
   return s;
 }
 
@@ -35,45 +34,61 @@ Store::~Store() {
 }
 
 void Store::close() {
-  {
-    std::lock_guard lk(m_mu);
-    if (m_stopping.exchange(true)) return;
-  }
-  m_cv.notify_all();
-  if (m_writer.joinable()) m_writer.join();
+  std::unique_lock lk(m_mu);
+  m_stopping = true;
+  // Writes already queued still run: their callers are waiting for an answer.
+  m_drained.wait(lk, [&] { return m_queue.empty(); });
 }
 
+// Leader/follower group commit (LevelDB's DBImpl::Write): the job at the front of the queue
+// runs the batch — itself and the jobs queued behind it — on its own thread, then hands the
+// lead to the next job. A request that finds the queue empty commits with no thread hop at
+// all; under load the jobs that queued while a commit was in flight go in the next one.
 Status Store::write(WriteFn fn) {
-  auto job = std::make_shared<Job>();
-  job->fn = std::move(fn);
-  {
-    std::lock_guard lk(m_mu);
-    if (m_stopping) return Error::unavailable("the daemon is shutting down");
-    m_queue.push_back(job);
+  Job job;
+  job.fn = std::move(fn);
+  std::unique_lock lk(m_mu);
+  if (m_stopping) return Error::unavailable("the daemon is shutting down");
+  m_queue.push_back(&job);
+  job.cv.wait(lk, [&] { return job.done || m_queue.front() == &job; });
+  if (job.done) return std::move(job.result);
+
+  // This job leads: take the batch, run it unlocked (the writer connection is the leader's
+  // alone: only the front job of the queue ever touches it), then answer the followers.
+  std::vector<Job*> batch;
+  for (auto it = m_queue.begin(); it != m_queue.end() && batch.size() < m_max_batch; ++it)
+    batch.push_back(*it);
+  lk.unlock();
+  run_batch(batch);
+  lk.lock();
+  for (Job* j : batch) {
+    m_queue.pop_front();  // the batch is the queue's prefix: nothing is queued in front of it
+    j->done = true;
+    if (j != &job) j->cv.notify_one();
   }
-  m_cv.notify_one();
-  std::unique_lock lk(job->mu);
-  job->cv.wait(lk, [&] { return job->done; });
-  return job->result;
+  if (!m_queue.empty()) {
+    m_queue.front()->cv.notify_one();
+  } else {
+    m_drained.notify_all();
+  }
+  return std::move(job.result);
 }
 
-void Store::writer_loop() {
-  for (;;) {
-    std::vector<std::shared_ptr<Job>> batch;
-    {
-      std::unique_lock lk(m_mu);
-      m_cv.wait(lk, [&] { return !m_queue.empty() || m_stopping; });
-      if (m_queue.empty()) return;  // stopping, and the queue is drained
-      while (!m_queue.empty() && batch.size() < m_max_batch) {
-        batch.push_back(std::move(m_queue.front()));
-        m_queue.pop_front();
-      }
+void Store::on_row_change(void* self, int, const char*, const char* table, long long) {
+  static constexpr std::string_view kGovernance[] = {
+      "orgs", "agents", "policies", "agent_policies", "vendors", "billing_settings"};
+  auto* store = static_cast<Store*>(self);
+  if (store->m_governance_touched) return;
+  const std::string_view t(table);
+  for (auto g : kGovernance) {
+    if (t == g) {
+      store->m_governance_touched = true;
+      return;
     }
-    run_batch(batch);
   }
 }
 
-void Store::run_batch(std::vector<std::shared_ptr<Job>>& batch) {
+void Store::run_batch(const std::vector<Job*>& batch) {
   std::vector<std::function<void()>> after;
   Status batch_status;
   bool storage_fault = false;
@@ -122,6 +137,12 @@ void Store::run_batch(std::vector<std::shared_ptr<Job>>& batch) {
       batch_status = tx->commit();
     }
   }
+  // Before any job is acknowledged (invariant of governance_generation). A rolled-back change
+  // moves it too: a spurious miss costs one read.
+  if (m_governance_touched) {
+    m_governance_touched = false;
+    m_governance_generation.fetch_add(1, std::memory_order_acq_rel);
+  }
   if (batch_status.ok() && !storage_fault) {
     if (m_degraded.exchange(false)) log::info("storage recovered");
     for (auto& f : after)
@@ -137,11 +158,6 @@ void Store::run_batch(std::vector<std::shared_ptr<Job>>& batch) {
     for (auto& job : batch) {
       if (job->result.ok()) job->result = Error::unavailable();
     }
-  }
-  for (auto& job : batch) {
-    std::lock_guard lk(job->mu);
-    job->done = true;
-    job->cv.notify_one();
   }
 }
 
