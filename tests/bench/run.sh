@@ -165,7 +165,8 @@ stats() {
   echo "build/release/tests/bench/secu_stats_bench $STATS_N"
   echo '```'
   echo
-  "$bin/tests/bench/secu_stats_bench" "$STATS_N"
+  # Its stderr is the store's migration log: shown only when it fails.
+  "$bin/tests/bench/secu_stats_bench" "$STATS_N" 2>"$work/stats.err" || { cat "$work/stats.err" >&2; return 1; }
 }
 bench stats stats
 
@@ -177,7 +178,7 @@ lists() {
   echo "build/release/tests/bench/secu_list_bench $LIST_N"
   echo '```'
   echo
-  "$bin/tests/bench/secu_list_bench" "$LIST_N"
+  "$bin/tests/bench/secu_list_bench" "$LIST_N" 2>"$work/list.err" || { cat "$work/list.err" >&2; return 1; }
 }
 bench lists lists
 

@@ -202,7 +202,7 @@ audit=$(sqlite3 "$work/secud/secu.db" "SELECT COUNT(*) FROM audit_log" 2>/dev/nu
 ratio() { awk -v x="$1" -v y="$2" 'BEGIN { printf "%.2f", x / y }'; }
 
 cat <<MD
-### Gateway throughput ($(date -u +%Y-%m-%d), $(nproc) cores, wrk -t$THREADS -c$CONNECTIONS -d$DURATION)
+## Gateway throughput ($(date -u +%Y-%m-%d), $(nproc) cores, wrk -t$THREADS -c$CONNECTIONS -d$DURATION)
 
 | setup | requests/s | p50 ms | p99 ms | non-2xx |
 |---|---:|---:|---:|---:|
