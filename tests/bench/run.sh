@@ -5,7 +5,9 @@
 # computed from this run's figures, then "Where the time goes" (tests/bench/PROFILE.md verbatim,
 # when it exists), then every benchmark's figures with the baselines measured in the same run.
 #
-#   tests/bench/run.sh                    # the full run (about 20 minutes on 2 idle cores)
+#   tests/bench/run.sh      # the full run: about 17 minutes on 2 cores once built (estimated from
+#                           # a smoke run: stats 1M ~5 min, provisioning 10k ~5 min, the rest
+#                           # ~1-2 min each); a cold release build adds 15-30 minutes
 #   AUDIT_N=20000 STATS_N=20000 SCALE_N=200 DURATION=3s LEDGER_SECONDS=2 tests/bench/run.sh  # smoke
 #
 # Sizes: AUDIT_N (audit entries), STATS_N (billing events and transfers; also the rows of the list
