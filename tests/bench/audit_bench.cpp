@@ -161,11 +161,13 @@ int main(int argc, char** argv) {
                  v->reason.c_str());
     return 1;
   }
-  report("verify", seconds_since(t), n);
+  const double verify_s = seconds_since(t);
+  report("verify", verify_s, n);
   std::printf("  RSS %ld -> %ld KiB\n", rss_before_verify, current_rss_kib());
 
   // 5. Exports into a sink that only counts (what the HTTP layer does, minus the socket).
-  auto run_export = [&](const char* what, audit::ExportOptions o) {
+  // Answers entries per second (wall).
+  auto run_export = [&](const char* what, audit::ExportOptions o) -> double {
     const long rss0 = current_rss_kib();
     auto w = audit::ExportWriter::open(*st, *cp, o);
     if (!w.ok()) die("export", w.error());
@@ -185,12 +187,13 @@ int main(int argc, char** argv) {
     std::printf("  %.1f MB, %.0f MB/s, %lld entries, RSS %ld -> %ld KiB\n", bytes / 1e6,
                 bytes / 1e6 / secs, static_cast<long long>((*w)->entries()), rss0,
                 current_rss_kib());
+    return static_cast<double>((*w)->entries()) / secs;
   };
   audit::ExportOptions full;
-  run_export("export JSONL (complete)", full);
+  const double jsonl_rate = run_export("export JSONL (complete)", full);
   audit::ExportOptions csv;
   csv.format = audit::ExportFormat::kCsv;
-  run_export("export CSV (complete)", csv);
+  const double csv_rate = run_export("export CSV (complete)", csv);
   audit::ExportOptions scoped;
   scoped.org_id = orgs[3];
   run_export("export JSONL (1 org, proofs)", scoped);
@@ -213,6 +216,11 @@ int main(int argc, char** argv) {
 
   std::printf("peak RSS %ld KiB; database %.1f MB\n", peak_rss_kib(),
               std::filesystem::file_size(dir + "/bench.db") / 1e6);
+  // One machine-readable line for tests/bench/run.sh's targets table.
+  std::printf(
+      "RESULT audit_n=%lld audit_verify_s=%.4f audit_export_jsonl_per_s=%.0f "
+      "audit_export_csv_per_s=%.0f\n",
+      static_cast<long long>(n), verify_s, jsonl_rate, csv_rate);
   st.reset();
   if (own_dir) std::filesystem::remove_all(dir);
   return acc.size() == 32 ? 0 : 1;

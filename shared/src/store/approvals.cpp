@@ -1,5 +1,7 @@
 #include "secu/store/approvals.hpp"
 
+#include "secu/store/list_query.hpp"
+
 namespace secu::store {
 
 namespace {
@@ -99,9 +101,7 @@ Result<std::vector<ApprovalRow>> list_approvals(Db& db, const ApprovalFilter& f,
   } else {
     sql += " AND ?3 = ?3 AND ?4 = ''";
   }
-  sql +=
-      " AND (?5 IS NULL OR created_at < ?5 OR (created_at = ?5 AND id < ?6))"
-      " ORDER BY created_at DESC, id DESC LIMIT ?7";
+  sql += keyset_before(page, 5) + " ORDER BY created_at DESC, id DESC LIMIT ?7";
   SECU_TRY(auto q, db.query(sql));
   const bool named_status = !f.status.empty() && f.status != "pending" && f.status != "expired";
   q.bind_all(f.org_id, f.agent_id, f.now, named_status ? f.status : std::string());

@@ -1,5 +1,7 @@
 #include "secu/store/hires.hpp"
 
+#include "secu/store/list_query.hpp"
+
 namespace secu::store {
 
 namespace {
@@ -82,10 +84,9 @@ Result<std::optional<HireRow>> find_hire_by_idempotency(Db& db, const std::strin
 
 Result<std::vector<HireRow>> list_hires(Db& db, const std::string& org_id,
                                         const PageRequest& page) {
-  SECU_TRY(auto q, db.query(std::string(kColumns) +
-                            " WHERE (?1 = '' OR org_id = ?1 OR to_org_id = ?1) AND (?2 IS NULL "
-                            "OR created_at < ?2 OR (created_at = ?2 AND id < ?3)) ORDER BY "
-                            "created_at DESC, id DESC LIMIT ?4"));
+  SECU_TRY(auto q,
+           db.query(std::string(kColumns) + " WHERE (?1 = '' OR org_id = ?1 OR to_org_id = ?1)" +
+                    keyset_before(page, 2) + " ORDER BY created_at DESC, id DESC LIMIT ?4"));
   q.bind_all(org_id, page.before_created_at, page.before_id.value_or(""), page.limit + 1);
   std::vector<HireRow> out;
   for (;;) {

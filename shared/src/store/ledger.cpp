@@ -236,10 +236,9 @@ Status transfers_where(Db& db, const char* column, const std::string& value,
                        std::vector<TransferRow>& out) {
   std::string sql = std::string(kTransferColumns) + " WHERE ";
   sql += column;
-  sql +=
-      " = ?1 AND (?2 = '' OR org_id = ?2 OR to_org_id = ?2) AND (?3 IS NULL OR "
-      "created_at < ?3 OR (created_at = ?3 AND id < ?4)) ORDER BY created_at DESC, id DESC "
-      "LIMIT ?5";
+  sql += " = ?1 AND (?2 = '' OR org_id = ?2 OR to_org_id = ?2)";
+  sql += keyset_before(page, 3);
+  sql += " ORDER BY created_at DESC, id DESC LIMIT ?5";
   SECU_TRY(auto q, db.query(sql));
   q.bind_all(value, org_id, page.before_created_at, page.before_id.value_or(""), page.limit + 1);
   for (;;) {
@@ -257,9 +256,9 @@ Result<std::vector<TransferRow>> list_transfers(Db& db, const std::string& org_i
                                                 const PageRequest& page) {
   std::vector<TransferRow> out;
   if (org_id.empty() && account_id.empty()) {
-    SECU_TRY(auto q, db.query(std::string(kTransferColumns) +
-                              " WHERE ?1 IS NULL OR created_at < ?1 OR (created_at = ?1 AND id "
-                              "< ?2) ORDER BY created_at DESC, id DESC LIMIT ?3"));
+    SECU_TRY(auto q,
+             db.query(std::string(kTransferColumns) + " WHERE 1 = 1" + keyset_before(page, 1) +
+                      " ORDER BY created_at DESC, id DESC LIMIT ?3"));
     q.bind_all(page.before_created_at, page.before_id.value_or(""), page.limit + 1);
     for (;;) {
       SECU_TRY(bool row, q.step());

@@ -35,4 +35,11 @@ Status list_page(Db& db, const std::string& select, const std::vector<ListFilter
   }
 }
 
+std::string keyset_before(const PageRequest& page, int first) {
+  const std::string a = "?" + std::to_string(first), b = "?" + std::to_string(first + 1);
+  if (page.before_created_at)
+    return " AND (created_at < " + a + " OR (created_at = " + a + " AND id < " + b + "))";
+  return " AND " + a + " IS NULL AND ifnull(" + b + ", '') = ''";
+}
+
 }  // namespace secu::store

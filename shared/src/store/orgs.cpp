@@ -1,5 +1,7 @@
 #include "secu/store/orgs.hpp"
 
+#include "secu/store/list_query.hpp"
+
 namespace secu::store {
 
 namespace {
@@ -37,10 +39,9 @@ Result<std::optional<OrgRow>> get_org(Db& db, const std::string& id) {
 }
 
 Result<std::vector<OrgRow>> list_orgs(Db& db, const PageRequest& page) {
-  SECU_TRY(auto q, db.query(std::string("SELECT ") + kColumns +
-                            " FROM orgs WHERE (?1 IS NULL OR created_at < ?1 OR "
-                            "(created_at = ?1 AND id < ?2)) "
-                            "ORDER BY created_at DESC, id DESC LIMIT ?3"));
+  SECU_TRY(auto q,
+           db.query(std::string("SELECT ") + kColumns + " FROM orgs WHERE 1 = 1" +
+                    keyset_before(page, 1) + " ORDER BY created_at DESC, id DESC LIMIT ?3"));
   q.bind_all(page.before_created_at, page.before_id, page.limit + 1);
   std::vector<OrgRow> out;
   for (;;) {

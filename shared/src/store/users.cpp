@@ -1,5 +1,7 @@
 #include "secu/store/users.hpp"
 
+#include "secu/store/list_query.hpp"
+
 namespace secu::store {
 
 namespace {
@@ -66,11 +68,9 @@ Result<std::vector<UserRow>> list_users(Db& db, const std::string& org_id,
                                         const PageRequest& page) {
   // Two statements rather than "?1 = '' OR org_id = ?1": each keeps a plan on its own index
   // (users_org_created / users_created).
-  const std::string keyset =
-      " (?2 IS NULL OR created_at < ?2 OR (created_at = ?2 AND id < ?3)) "
-      "ORDER BY created_at DESC, id DESC LIMIT ?4";
+  const std::string keyset = keyset_before(page, 2) + " ORDER BY created_at DESC, id DESC LIMIT ?4";
   SECU_TRY(auto q, db.query(std::string("SELECT ") + kColumns + " FROM users WHERE " +
-                            (org_id.empty() ? "?1 = ''" : "org_id = ?1") + " AND" + keyset));
+                            (org_id.empty() ? "?1 = ''" : "org_id = ?1") + keyset));
   q.bind_all(org_id, page.before_created_at, page.before_id, page.limit + 1);
   std::vector<UserRow> out;
   for (;;) {

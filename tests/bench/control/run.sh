@@ -15,7 +15,17 @@ SECUCTL=${SECUCTL:-$root/build/release/cli/secuctl}
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-8}
 work=$(mktemp -d)
 pid=
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
+# secud stops with the script: on success, failure, Ctrl-C or kill.
+cleanup() {
+  if [ -n "$pid" ]; then
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # Raw SQLite: 2000 single-row transactions in one sqlite3 process.
 {
@@ -32,7 +42,9 @@ raw=$(awk -v ns=$((t1 - t0)) 'BEGIN { printf "%.0f", 2000 / (ns / 1e9) }')
   --log-level warn --print-admin-token false >/dev/null 2>"$work/secud.err" &
 pid=$!
 for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.1; done
-export SECU_ADDR="http://127.0.0.1:$(cat "$work/port")"
+[ -s "$work/port" ] || { echo "control bench: secud did not start:" >&2; cat "$work/secud.err" >&2; exit 1; }
+SECU_ADDR="http://127.0.0.1:$(cat "$work/port")"
+export SECU_ADDR
 TOKEN=$(cat "$work/data/admin.token")
 export TOKEN SECU_ADMIN_TOKEN=$TOKEN
 ORG=$("$SECUCTL" -q orgs create --name control-bench)
@@ -59,3 +71,4 @@ audit=$(sqlite3 "$work/data/secu.db" "SELECT COUNT(*) FROM audit_log")
 echo
 echo "After the runs: $total agents and $audit audit entries in the database (every answer came"
 echo "after its commit). p50/p99 are wrk's latencies (ms unless wrk says otherwise)."
+[ "$total" -gt 0 ] || { echo "control bench: no agent was created" >&2; exit 1; }

@@ -24,10 +24,26 @@ DURATION=${DURATION:-20s}
 CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
 WARMUP=${WARMUP:-5s}
-UP_PORT=${UP_PORT:-18081}
-PROXY_PORT=${PROXY_PORT:-18080}
 
 log() { echo "bench: $*" >&2; }
+
+# A TCP port nothing listens on (from /proc: no python or iproute2 needed), below the ephemeral
+# range, so the run does not clash with another nginx or secud on the machine.
+free_port() {
+  local p hex
+  for p in $(shuf -i 20000-32000 -n 50); do
+    hex=$(printf '%04X' "$p")
+    if ! awk -v h="$hex" '$4 == "0A" && substr($2, length($2) - 3) == h { f = 1 } END { exit !f }' \
+      /proc/net/tcp /proc/net/tcp6 2>/dev/null; then
+      echo "$p"
+      return
+    fi
+  done
+  return 1
+}
+UP_PORT=${UP_PORT:-$(free_port)}
+PROXY_PORT=${PROXY_PORT:-$(free_port)}
+[ "$UP_PORT" != "$PROXY_PORT" ] || PROXY_PORT=$(free_port)
 
 [ -x "$SECUD" ] || { log "no secud at $SECUD (cmake --preset release && cmake --build --preset release)"; exit 1; }
 [ -x "$SECUCTL" ] || { log "no secuctl at $SECUCTL"; exit 1; }
@@ -50,18 +66,22 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
 work=$(mktemp -d)
 pids=()
+# Everything this script started stops with it: on success, failure, Ctrl-C or kill.
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
-  sleep 0.5
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
-# ---- nginx: the upstream (static) and the baseline proxy (keep-alive to the upstream) ----
+# ---- nginx: the upstream (static) and the baseline proxy (keep-alive to the upstream); in the
+# foreground (daemon off) as this script's child, so that it cannot outlive the script ----
 mkdir -p "$work/nginx"
 cat >"$work/nginx.conf" <<NGINX
 worker_processes 1;
+daemon off;
 pid $work/nginx.pid;
 error_log $work/nginx/error.log warn;
 events { worker_connections 4096; }
@@ -89,9 +109,14 @@ http {
   }
 }
 NGINX
-"$NGINX" -c "$work/nginx.conf" -e "$work/nginx/error.log"
-sleep 0.5
-curl -fsS "http://127.0.0.1:$PROXY_PORT/v1/charges" >/dev/null
+"$NGINX" -c "$work/nginx.conf" -e "$work/nginx/error.log" &
+pids+=($!)
+for _ in $(seq 50); do curl -fsS "http://127.0.0.1:$PROXY_PORT/v1/charges" >/dev/null 2>&1 && break; sleep 0.1; done
+curl -fsS "http://127.0.0.1:$PROXY_PORT/v1/charges" >/dev/null || {
+  log "nginx did not start:"
+  cat "$work/nginx/error.log" >&2
+  exit 1
+}
 
 # ---- secud ----
 "$SECUD" serve --listen 127.0.0.1:0 --port-file "$work/port" --data-dir "$work/secud" \
@@ -99,6 +124,7 @@ curl -fsS "http://127.0.0.1:$PROXY_PORT/v1/charges" >/dev/null
 secud_pid=$!
 pids+=("$secud_pid")
 for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.1; done
+[ -s "$work/port" ] || { log "secud did not start:"; cat "$work/secud.err" >&2; exit 1; }
 SECU_ADDR="http://127.0.0.1:$(cat "$work/port")"
 export SECU_ADDR SECU_DATA_DIR="$work/secud"
 ctl() { "$SECUCTL" -q "$@"; }
@@ -138,7 +164,8 @@ run_wrk() {
   shift
   log "warm-up $name"
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "$@" >/dev/null
-  log "run $name: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency $*"
+  # The agent keys stay out of the log.
+  log "run $name: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency $(sed -E 's/sk_secu_[A-Za-z0-9_-]+/sk_secu_…/g' <<<"$*")"
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$@" >"$work/$name.txt"
   cat "$work/$name.txt" >&2
   wrk_figures "$work/$name.txt"
@@ -162,6 +189,12 @@ log "paced runs (about 1,000 requests/s)"
 read -r pa_rps pa_p50 pa_p99 _ < <(paced pa "http://127.0.0.1:$PROXY_PORT/v1/charges")
 read -r pc_rps pc_p50 pc_p99 _ < <(paced pc -H "Authorization: Bearer $key_c" \
   -H "X-Secu-Cost-USD: 0.001" "$gw")
+for v in "$a_rps" "$b_rps" "$c_rps" "$pa_rps" "$pc_rps"; do
+  if [ -z "$v" ] || [ "$v" = 0 ]; then
+    log "a wrk run gave no figures (see its output above)"
+    exit 1
+  fi
+done
 rss_peak=$(awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$secud_pid/status")
 
 events=$(sqlite3 "$work/secud/secu.db" "SELECT COUNT(*) FROM billing_events" 2>/dev/null || echo "?")
@@ -169,7 +202,7 @@ audit=$(sqlite3 "$work/secud/secu.db" "SELECT COUNT(*) FROM audit_log" 2>/dev/nu
 ratio() { awk -v x="$1" -v y="$2" 'BEGIN { printf "%.2f", x / y }'; }
 
 cat <<MD
-### Gateway throughput ($(date -u +%Y-%m-%d), $(nproc) cores, wrk -t$THREADS -c$CONNECTIONS -d$DURATION)
+## Gateway throughput ($(date -u +%Y-%m-%d), $(nproc) cores, wrk -t$THREADS -c$CONNECTIONS -d$DURATION)
 
 | setup | requests/s | p50 ms | p99 ms | non-2xx |
 |---|---:|---:|---:|---:|
@@ -191,3 +224,7 @@ Peak RSS of secud over all the gateway runs (VmHWM): $rss_peak MiB.
 secud wrote $events billing events and $audit audit entries in the runs (each decision committed
 before its response).
 MD
+# One machine-readable line for tests/bench/run.sh's targets table.
+echo "RESULT gw_nginx_rps=$a_rps gw_allow_rps=$b_rps gw_full_rps=$c_rps gw_paced_nginx_rps=$pa_rps" \
+  "gw_paced_nginx_p99_ms=$pa_p99 gw_paced_full_rps=$pc_rps gw_paced_full_p99_ms=$pc_p99" \
+  "gw_rss_peak_mib=$rss_peak gw_full_non2xx=$c_bad gw_allow_non2xx=$b_bad"

@@ -26,6 +26,13 @@ Status list_page(Db& db, const std::string& select, const std::vector<ListFilter
                  const PageRequest& page, const std::function<Status(Stmt&)>& row,
                  const char* fixed_condition = nullptr);
 
+// " AND <rows older than the cursor>" on parameters ?first (created_at) and ?first+1 (id), for
+// the repositories that write their own SQL. The condition is written only when the page has a
+// cursor: "?N IS NULL OR created_at < ?N …" cannot bound the index walk, so a deep page walked
+// every newer row (tests/bench/secu_list_bench). Without a cursor both parameters are still
+// referenced (bind NULL or "" to them), so the bind numbers stay the same.
+std::string keyset_before(const PageRequest& page, int first);
+
 // The list answer's next cursor: when `rows` holds more than `limit` items, drops the extra
 // one and returns the cursor of the last kept row; otherwise "".
 template <typename Row>
