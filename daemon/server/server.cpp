@@ -15,6 +15,7 @@
 #include "server/auth.hpp"
 #include "server/conn_reaper.hpp"
 #include "server/http.hpp"
+#include "server/listen_backlog.hpp"
 #include "server/tls.hpp"
 #include "server/worker_pool.hpp"
 
@@ -286,6 +287,10 @@ Status Server::bind() {
   if (m_port <= 0) {
     return Error::make(ErrorKind::kUnavailable, "listen_failed",
                        "cannot listen on " + cfg->listen + " (in use, or not an address here)");
+  }
+  if (!raise_listen_backlog(m_port)) {
+    log::warn("listen backlog left at httplib's 5: the listening socket was not found",
+              {{"port", static_cast<int64_t>(m_port)}});
   }
   m_impl->reaper.start(m_port);
   return {};

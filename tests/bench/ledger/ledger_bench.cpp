@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -121,7 +122,17 @@ HttpRun http_rate(const test::Secud& s, const Setup& st, int clients, double sec
       const httplib::Headers h = {{"Authorization", "Bearer " + st.key}};
       while (!stop.load(std::memory_order_relaxed)) {
         auto r = cli.Post("/v1/tx/transfer", h, text, "application/json");
-        (r && r->status == 200 ? ok : failed).fetch_add(1, std::memory_order_relaxed);
+        if (r && r->status == 200) {
+          ok.fetch_add(1, std::memory_order_relaxed);
+          continue;
+        }
+        // A failure is counted and named (first few only), so a run's figure is never silently
+        // made of errors.
+        if (failed.fetch_add(1, std::memory_order_relaxed) < 3) {
+          std::fprintf(stderr, "transfer failed after %.2f s: %s\n", seconds_since(t0),
+                       r ? (std::to_string(r->status) + " " + r->body).c_str()
+                         : httplib::to_string(r.error()).c_str());
+        }
       }
     });
   }
@@ -155,6 +166,14 @@ int main(int argc, char** argv) {
     int best_clients = 0;
     for (int c : clients) {
       const auto r = http_rate(s, st, c, seconds);
+      if (r.failed > 0) {
+        // Whatever secud said about the failures (warnings and errors only).
+        std::istringstream lines(s.err() + s.out());
+        for (std::string line; std::getline(lines, line);)
+          if (line.find("\"level\":\"warn") != std::string::npos ||
+              line.find("\"level\":\"error") != std::string::npos)
+            std::fprintf(stderr, "secud: %s\n", line.c_str());
+      }
       const double rate = r.ok / r.seconds;
       if (rate > best) {
         best = rate;
