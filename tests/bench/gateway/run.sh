@@ -189,6 +189,32 @@ log "paced runs (about 1,000 requests/s)"
 read -r pa_rps pa_p50 pa_p99 _ < <(paced pa "http://127.0.0.1:$PROXY_PORT/v1/charges")
 read -r pc_rps pc_p50 pc_p99 _ < <(paced pc -H "Authorization: Bearer $key_c" \
   -H "X-Secu-Cost-USD: 0.001" "$gw")
+# ---- where secud's CPU goes: its CPU time per request (utime + stime of the whole process, from
+# /proc, so no perf is needed) for three requests that each add one layer to the one before:
+# /healthz (the HTTP server alone), a gateway request the policy denies (auth, the cached
+# governance view, policy evaluation and the durable decision: billing event, budget, audit
+# entry), and the full governed request (plus the proxied upstream call and the settlement) ----
+BREAKDOWN=${BREAKDOWN:-8s}
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$secud_pid/stat"; }
+cpu_per_request() {
+  local name=$1
+  shift
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d2s "$@" >/dev/null
+  local t0 t1
+  t0=$(cpu_ticks)
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$BREAKDOWN" "$@" >"$work/$name.txt"
+  t1=$(cpu_ticks)
+  awk -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" '
+    /requests in/ { n = $1 } /Requests\/sec/ { rps = $2 }
+    END { printf "%.0f %.0f\n", rps, (n > 0 ? t / hz * 1e6 / n : 0) }' "$work/$name.txt"
+}
+log "CPU per request: healthz, denied, governed ($BREAKDOWN each)"
+read -r h_rps h_us < <(cpu_per_request h "$SECU_ADDR/healthz")
+read -r d_rps d_us < <(cpu_per_request d -H "Authorization: Bearer $key_c" \
+  "$SECU_ADDR/v1/gateway/admin/x")
+read -r g_rps g_us < <(cpu_per_request g -H "Authorization: Bearer $key_c" \
+  -H "X-Secu-Cost-USD: 0.001" "$gw")
+
 for v in "$a_rps" "$b_rps" "$c_rps" "$pa_rps" "$pc_rps"; do
   if [ -z "$v" ] || [ "$v" = 0 ]; then
     log "a wrk run gave no figures (see its output above)"
@@ -219,6 +245,15 @@ At a set rate (wrk -t1 -c10, 10 ms pause per connection between requests, $DURAT
 | (a) nginx proxy_pass | $pa_rps | $pa_p50 | $pa_p99 |
 | (c) secud, full policy + budget + durable audit | $pc_rps | $pc_p50 | $pc_p99 |
 
+Where secud's CPU goes (wrk -t$THREADS -c$CONNECTIONS -d$BREAKDOWN each; secud's user + system CPU
+time over the run divided by the requests served; each line adds one layer to the one above):
+
+| request | requests/s | secud CPU per request |
+|---|---:|---:|
+| GET /healthz: the HTTP server alone | $h_rps | $h_us µs |
+| gateway, denied by policy: auth, governance view, policy, durable decision | $d_rps | $d_us µs |
+| gateway, allowed: + upstream call through the proxy + settlement | $g_rps | $g_us µs |
+
 Added p99 latency: $(awk -v x="$pc_p99" -v y="$pa_p99" 'BEGIN { printf "%.3f", x - y }') ms (target: under 1 ms).
 Peak RSS of secud over all the gateway runs (VmHWM): $rss_peak MiB.
 secud wrote $events billing events and $audit audit entries in the runs (each decision committed
@@ -227,4 +262,5 @@ MD
 # One machine-readable line for tests/bench/run.sh's targets table.
 echo "RESULT gw_nginx_rps=$a_rps gw_allow_rps=$b_rps gw_full_rps=$c_rps gw_paced_nginx_rps=$pa_rps" \
   "gw_paced_nginx_p99_ms=$pa_p99 gw_paced_full_rps=$pc_rps gw_paced_full_p99_ms=$pc_p99" \
-  "gw_rss_peak_mib=$rss_peak gw_full_non2xx=$c_bad gw_allow_non2xx=$b_bad"
+  "gw_rss_peak_mib=$rss_peak gw_full_non2xx=$c_bad gw_allow_non2xx=$b_bad" \
+  "gw_cpu_healthz_us=$h_us gw_cpu_denied_us=$d_us gw_cpu_governed_us=$g_us"
