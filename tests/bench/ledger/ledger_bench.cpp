@@ -11,10 +11,13 @@
 //   secu_ledger_bench [SECONDS_PER_RUN=10] [CLIENTS...=1 8 32]
 // Prints a Markdown block for tests/bench/RESULTS.md. Not run by ctest.
 #include <httplib.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
@@ -100,15 +103,35 @@ Setup provision(const test::Secud& s) {
   return out;
 }
 
+// secud's user + system CPU time so far, in seconds (/proc/<pid>/stat, all its threads).
+double cpu_seconds(int pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  // Fields after the command name, which is in parentheses and may hold spaces.
+  std::istringstream rest(text.substr(text.rfind(')') + 2));
+  std::string field;
+  double utime = 0, stime = 0;
+  for (int i = 3; rest >> field; ++i) {
+    if (i == 14) utime = std::stod(field);
+    if (i == 15) {
+      stime = std::stod(field);
+      break;
+    }
+  }
+  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
 struct HttpRun {
   int64_t ok = 0, failed = 0;
   double seconds = 0;
+  double secud_cpu = 0;  // seconds of secud CPU over the run
 };
 
 HttpRun http_rate(const test::Secud& s, const Setup& st, int clients, double seconds) {
   std::atomic<int64_t> ok{0}, failed{0};
   std::atomic<bool> stop{false};
   std::vector<std::thread> threads;
+  const double cpu0 = cpu_seconds(s.pid());
   const json body = {
       {"rail", "internal"}, {"currency", "usd"}, {"amount", 1}, {"to_agent_id", st.payee}};
   const std::string text = body.dump();
@@ -140,7 +163,7 @@ HttpRun http_rate(const test::Secud& s, const Setup& st, int clients, double sec
   stop = true;
   for (auto& t : threads)
     t.join();
-  return {ok.load(), failed.load(), seconds_since(t0)};
+  return {ok.load(), failed.load(), seconds_since(t0), cpu_seconds(s.pid()) - cpu0};
 }
 
 }  // namespace
@@ -181,9 +204,9 @@ int main(int argc, char** argv) {
       }
       std::printf(
           "  %3d clients  %8.0f transfers/s  = %5.2f x single-row commits, %6.4f x "
-          "batched  (%lld ok, %lld failed)\n",
+          "batched  (%lld ok, %lld failed; secud CPU %.0f us per transfer)\n",
           c, rate, rate / single, rate / batched, static_cast<long long>(r.ok),
-          static_cast<long long>(r.failed));
+          static_cast<long long>(r.failed), r.ok > 0 ? r.secud_cpu * 1e6 / r.ok : 0.0);
     }
     auto rec = call(s, "GET", "/v1/ledger/reconcile", nullptr);
     auto w = call(s, "GET", "/v1/ledger/wallets?agent_id=" + st.payee, nullptr);
