@@ -85,7 +85,7 @@ std::string leaf_of(const json& e) {
                                                         action, target, details, rid}));
 }
 
-std::string make_org(const Secud& s, const std::string& name) {
+std::string make_named_org(const Secud& s, const std::string& name) {
   auto r = admin(s, "POST", "/v1/orgs", json{{"name", name}}.dump());
   REQUIRE(r.status == 200);
   return r.json()["id"];
@@ -126,7 +126,7 @@ TEST_CASE("audit api: every write lands in a signed tree whose proofs match RFC 
   CHECK_FALSE(v.contains("first_bad_seq"));
 
   for (int i = 0; i < 4; ++i) {
-    const auto org = make_org(s, "org " + std::to_string(i));
+    const auto org = make_named_org(s, "org " + std::to_string(i));
     for (int k = 0; k < i + 1; ++k)
       make_agent(s, org, "bot" + std::to_string(k));
   }
@@ -338,8 +338,8 @@ TEST_CASE("audit api: exports stream, are scoped by principal, and verify with s
 TEST_CASE("audit api: secud signs checkpoints in the background and stops cleanly",
           "[audit][integration]") {
   Secud s;
-  make_org(s, "one");
-  make_org(s, "two");
+  make_named_org(s, "one");
+  make_named_org(s, "two");
   // Nobody asks for a checkpoint: the background signer covers the new size within a second
   // or so (it ticks once a second and signs only when the tree grew).
   bool signed_2 = false;

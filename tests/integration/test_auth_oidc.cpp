@@ -98,7 +98,7 @@ class Sso {
   std::string m_config;
 };
 
-std::string fragment_token(const std::string& location) {
+std::string oidc_fragment_token(const std::string& location) {
   const auto pos = location.find("#token=");
   return pos == std::string::npos ? "" : location.substr(pos + 7);
 }
@@ -246,7 +246,7 @@ TEST_CASE("oidc sign-in of an existing user keeps the user and role (RS256 with 
       REQUIRE(r.status == 302);
       const std::string loc = r.header("Location");
       CHECK(loc.rfind("https://console.example.test/app#token=", 0) == 0);
-      const auto who = me(*sso.s, fragment_token(loc));
+      const auto who = me(*sso.s, oidc_fragment_token(loc));
       CHECK(who["user"]["id"] == bob.user_id);
       CHECK(who["role"] == "approver");
       CHECK(row_count(*sso.s, "users") == 1);
@@ -258,10 +258,10 @@ TEST_CASE("oidc sign-in of an existing user keeps the user and role (RS256 with 
       // The client secret and the tokens reach neither the logs nor the audit details.
       const std::string logs = sso.s->err() + sso.s->out();
       CHECK(logs.find(kOidcClientSecret) == std::string::npos);
-      CHECK(logs.find(fragment_token(loc)) == std::string::npos);
+      CHECK(logs.find(oidc_fragment_token(loc)) == std::string::npos);
       const std::string db = database_bytes(*sso.s);
       CHECK(db.find(kOidcClientSecret) == std::string::npos);
-      CHECK(db.find(fragment_token(loc)) == std::string::npos);
+      CHECK(db.find(oidc_fragment_token(loc)) == std::string::npos);
     }
   }
 }
@@ -518,7 +518,7 @@ TEST_CASE("secuctl login --sso: the browser brings the session back to a loopbac
   REQUIRE(done.status == 302);
   const std::string loopback = done.header("Location");
   REQUIRE(loopback.rfind("http://127.0.0.1:", 0) == 0);
-  const auto token = fragment_token(loopback);
+  const auto token = oidc_fragment_token(loopback);
   REQUIRE(!token.empty());
   const auto page = b.get(loopback);  // the fragment stays in the browser
   REQUIRE(page.status == 200);

@@ -34,7 +34,7 @@ Shell sh(const std::string& cmd) {
 
 // A file of the source tree. This file is tests/integration/<name>.cpp; with ccache's base_dir
 // __FILE__ is relative to the build dir, so resolve it there (as support/peers.cpp does).
-std::string source(const std::string& rel) {
+std::string source_file(const std::string& rel) {
   std::filesystem::path root =
       std::filesystem::path(__FILE__).parent_path().parent_path().parent_path();
   if (root.is_relative())
@@ -54,7 +54,7 @@ TEST_CASE("completions/ match `secuctl completion` (run packaging/gen-docs.sh)",
               << "`: run packaging/gen-docs.sh and commit");
     auto r = secuctl({"completion", shell});
     REQUIRE(r.exit_code == 0);
-    CHECK(r.out == slurp(source(file)));
+    CHECK(r.out == slurp(source_file(file)));
   }
 }
 
@@ -63,13 +63,13 @@ TEST_CASE("man/ matches the binaries' __man (run packaging/gen-docs.sh)", "[docs
     INFO("man/secuctl.1 drifted from `secuctl __man`: run packaging/gen-docs.sh and commit");
     auto r = secuctl({"__man"});
     REQUIRE(r.exit_code == 0);
-    CHECK(r.out == slurp(source("man/secuctl.1")));
+    CHECK(r.out == slurp(source_file("man/secuctl.1")));
   }
   {
     INFO("man/secud.8 drifted from `secud __man`: run packaging/gen-docs.sh and commit");
     auto r = sh(std::string(SECUD_PATH) + " __man");
     REQUIRE(r.status == 0);
-    CHECK(r.out == slurp(source("man/secud.8")));
+    CHECK(r.out == slurp(source_file("man/secud.8")));
   }
 }
 
@@ -78,13 +78,13 @@ TEST_CASE("man pages render without warnings (groff -man -ww, man -l)", "[docs][
   for (const char* page : {"man/secuctl.1", "man/secud.8"}) {
     INFO(page);
     // -ww: every warning; -z: format, print nothing but the diagnostics.
-    auto g = sh("groff -man -ww -z -t " + source(page));
+    auto g = sh("groff -man -ww -z -t " + source_file(page));
     INFO(g.out);
     CHECK(g.status == 0);
     CHECK(g.out.empty());
     // What a reader gets: man's own pipeline (preconv, tbl, nroff) at 80 columns.
-    auto m =
-        sh("MANWIDTH=80 MAN_KEEP_FORMATTING=0 man --warnings=w -l " + source(page) + " >/dev/null");
+    auto m = sh("MANWIDTH=80 MAN_KEEP_FORMATTING=0 man --warnings=w -l " + source_file(page) +
+                " >/dev/null");
     INFO(m.out);
     CHECK(m.status == 0);
     CHECK(m.out.empty());

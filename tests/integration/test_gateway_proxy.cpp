@@ -65,11 +65,11 @@ nlohmann::json headers_json(const httplib::Headers& h) {
 }
 
 // The upstream vendor: echo, big streams, slow, broken, infinite, no content, costs.
-struct Upstream {
+struct VendorUpstream {
   TestServer server;
   std::atomic<int> connections_seen{0};
 
-  Upstream() {
+  VendorUpstream() {
     auto& s = server.svr;
     auto echo = [](const httplib::Request& req, httplib::Response& res) {
       nlohmann::json j = {{"method", req.method},
@@ -391,7 +391,7 @@ TEST_CASE("StreamRegistry trips the open streams of one agent", "[gateway]") {
 // ---- the proxy over real HTTP ----------------------------------------------------------------
 
 TEST_CASE("credentials are injected per auth_type and the agent's are stripped", "[gateway]") {
-  Upstream up;
+  VendorUpstream up;
   struct Case {
     AuthType type;
     std::string header;
@@ -443,7 +443,7 @@ TEST_CASE("credentials are injected per auth_type and the agent's are stripped",
 }
 
 TEST_CASE("basic auth takes user:password keys as they are", "[gateway]") {
-  Upstream up;
+  VendorUpstream up;
   auto v = vendor_at(up.url(), AuthType::kBasic);
   v.api_key = "user:p@ss";
   Front front(v);
@@ -452,7 +452,7 @@ TEST_CASE("basic auth takes user:password keys as they are", "[gateway]") {
 }
 
 TEST_CASE("hop-by-hop, X-Secu-* and host headers stay on our side", "[gateway]") {
-  Upstream up;
+  VendorUpstream up;
   Front front(vendor_at(up.url(), AuthType::kBearer));
   auto cli = front.client();
   httplib::Headers h = {{"Connection", "X-Drop-Me"},
@@ -505,7 +505,7 @@ TEST_CASE("hop-by-hop, X-Secu-* and host headers stay on our side", "[gateway]")
 }
 
 TEST_CASE("the normalised path and raw query reach the vendor exactly", "[gateway]") {
-  Upstream up;
+  VendorUpstream up;
   Front front(vendor_at(up.url(), AuthType::kBearer));
   auto cli = front.client();
   cli->set_url_encode(false);  // send the target byte for byte
@@ -529,7 +529,7 @@ TEST_CASE("the normalised path and raw query reach the vendor exactly", "[gatewa
 }
 
 TEST_CASE("statuses, bodies, encodings and no-content answers pass through", "[gateway]") {
-  Upstream up;
+  VendorUpstream up;
   Front front(vendor_at(up.url(), AuthType::kBearer));
   auto cli = front.client();
   auto r = cli->Get("/v1/gateway/status/418");
@@ -582,7 +582,7 @@ TEST_CASE("statuses, bodies, encodings and no-content answers pass through", "[g
 }
 
 TEST_CASE("on_finish reports bytes, upstream status and the vendor's cost", "[gateway]") {
-  Upstream up;
+  VendorUpstream up;
   Front front(vendor_at(up.url(), AuthType::kBearer));
   auto cli = front.client();
   auto r = cli->Get("/v1/gateway/cost");
@@ -608,7 +608,7 @@ TEST_CASE("on_finish reports bytes, upstream status and the vendor's cost", "[ga
 }
 
 TEST_CASE("one pooled keep-alive connection per vendor origin", "[gateway]") {
-  Upstream up;
+  VendorUpstream up;
   Front front(vendor_at(up.url(), AuthType::kBearer));
   auto cli = front.client();
   const std::string origin = "http://127.0.0.1:" + std::to_string(up.server.port);
@@ -726,7 +726,7 @@ TEST_CASE("a safe request retries once when a pooled connection turns out dead",
 }
 
 TEST_CASE("a 100 MB response streams through with bounded memory", "[gateway][slow]") {
-  Upstream up;
+  VendorUpstream up;
   Front front(vendor_at(up.url(), AuthType::kBearer));
   auto cli = front.client();
   const size_t total = (kSanitized ? 32u : 100u) * 1024 * 1024;
@@ -770,7 +770,7 @@ TEST_CASE("a 100 MB response streams through with bounded memory", "[gateway][sl
 }
 
 TEST_CASE("a slow reader applies back-pressure instead of buffering", "[gateway][slow]") {
-  Upstream up;
+  VendorUpstream up;
   Proxy::Config cfg;
   cfg.queue_bytes = 256 * 1024;
   Front front(vendor_at(up.url(), AuthType::kBearer), cfg);
@@ -780,7 +780,7 @@ TEST_CASE("a slow reader applies back-pressure instead of buffering", "[gateway]
   const int64_t before = rss_kb();
   int64_t peak = before;
   size_t received = 0;
-  // Read 32 MB slowly: 64 KB pauses every MB. Upstream and proxy must wait for us.
+  // Read 32 MB slowly: 64 KB pauses every MB. VendorUpstream and proxy must wait for us.
   auto r = cli.Get("/v1/gateway/big?n=" + std::to_string(total), [&](const char*, size_t n) {
     const size_t before_mb = received >> 20;
     received += n;
@@ -843,7 +843,7 @@ TEST_CASE("upstream down answers 502, slow answers 504, in the error format", "[
     ::close(lfd);
   }
   SECTION("no answer within the read timeout") {
-    Upstream up;
+    VendorUpstream up;
     Front front(vendor_at(up.url(), AuthType::kBearer));
     {
       std::lock_guard lk(front.mu);
@@ -859,7 +859,7 @@ TEST_CASE("upstream down answers 502, slow answers 504, in the error format", "[
     CHECK(f.status == 504);
   }
   SECTION("a stream that stalls is cut, not ended cleanly") {
-    Upstream up;
+    VendorUpstream up;
     Front front(vendor_at(up.url(), AuthType::kBearer));
     {
       std::lock_guard lk(front.mu);
@@ -877,7 +877,7 @@ TEST_CASE("upstream down answers 502, slow answers 504, in the error format", "[
     CHECK(f.status == 200);
   }
   SECTION("an upstream that breaks off mid-body is cut too") {
-    Upstream up;
+    VendorUpstream up;
     Front front(vendor_at(up.url(), AuthType::kBearer));
     size_t got = 0;
     auto r = front.client()->Get("/v1/gateway/broken", [&](const char*, size_t n) {
@@ -906,7 +906,7 @@ TEST_CASE("upstream down answers 502, slow answers 504, in the error format", "[
 }
 
 TEST_CASE("cancellation cuts an open stream within a second", "[gateway]") {
-  Upstream up;
+  VendorUpstream up;
   Front front(vendor_at(up.url(), AuthType::kBearer));
   StreamRegistry streams;
   auto token = streams.open("agt_k");
@@ -973,7 +973,7 @@ TEST_CASE("cancellation cuts an open stream within a second", "[gateway]") {
 }
 
 TEST_CASE("an agent that disconnects mid-stream frees the upstream", "[gateway]") {
-  Upstream up;
+  VendorUpstream up;
   Front front(vendor_at(up.url(), AuthType::kBearer));
   size_t got = 0;
   {

@@ -25,7 +25,7 @@ json x402(const std::string& to, int64_t amount, const std::string& key = {}) {
   return b;
 }
 
-int64_t held(const Secud& s, const std::string& agent) {
+int64_t wallet_held(const Secud& s, const std::string& agent) {
   const auto body = admin(s, "GET", "/v1/ledger/wallets?agent_id=" + agent).json();
   return body["wallets"][0]["held"].get<int64_t>();
 }
@@ -55,7 +55,7 @@ TEST_CASE("x402: a transfer is verified and settled by the facilitator", "[tx][x
   CHECK(t["mandate_id"] == "mnd_123");
   CHECK(t["external_ref"].get<std::string>().rfind("0x", 0) == 0);
   CHECK(balance(s, p.payer.agent, "usdc") == 3'500'000);
-  CHECK(held(s, p.payer.agent) == 0);
+  CHECK(wallet_held(s, p.payer.agent) == 0);
   auto sys = admin(s, "GET", "/v1/ledger/wallets?owner_type=system").json();
   bool found = false;
   for (const auto& w : sys["wallets"]) {
@@ -110,7 +110,7 @@ TEST_CASE("x402: failures void the hold and move nothing", "[tx][x402]") {
   CHECK(invalid.json()["status"] == "failed");
   CHECK(invalid.json()["failure_code"] == "invalid_payee");
   CHECK(balance(s, p.payer.agent, "usdc") == 2'000'000);
-  CHECK(held(s, p.payer.agent) == 0);
+  CHECK(wallet_held(s, p.payer.agent) == 0);
 
   // The failed payment's billing event costs nothing.
   auto e = settled_event(s, invalid.json()["event_id"]);
@@ -142,7 +142,7 @@ TEST_CASE("x402: an unreachable facilitator fails the transfer, funds stay", "[t
   CHECK(r.json()["status"] == "failed");
   CHECK(r.json()["failure_code"] == "facilitator_unreachable");
   CHECK(balance(s, p.payer.agent, "usdc") == 1000);
-  CHECK(held(s, p.payer.agent) == 0);
+  CHECK(wallet_held(s, p.payer.agent) == 0);
   CHECK(reconcile(s)["balanced"] == true);
 }
 
@@ -176,7 +176,7 @@ TEST_CASE("x402: a crash between hold and settlement leaves a hold that the swee
   auto list = admin(s, "GET", "/v1/ledger/transfers?org_id=" + p.payer.org).json();
   REQUIRE(list["transfers"].size() == 2);
   CHECK(list["transfers"][0]["status"] == "pending");
-  CHECK(held(s, p.payer.agent) == 400);
+  CHECK(wallet_held(s, p.payer.agent) == 400);
   CHECK(balance(s, p.payer.agent, "usdc") == 1000);
   CHECK(reconcile(s)["balanced"] == true);
 
@@ -190,7 +190,7 @@ TEST_CASE("x402: a crash between hold and settlement leaves a hold that the swee
   }
   CHECK(t["status"] == "failed");
   CHECK(t["failure_code"] == "hold_expired");
-  CHECK(held(s, p.payer.agent) == 0);
+  CHECK(wallet_held(s, p.payer.agent) == 0);
   CHECK(balance(s, p.payer.agent, "usdc") == 1000);
   CHECK(reconcile(s)["balanced"] == true);
   CHECK(audit_count(s, p.payer.org, "ledger.hold.expire") == 1);

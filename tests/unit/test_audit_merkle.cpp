@@ -57,7 +57,7 @@ Proof ref_subproof(int64_t m, const std::vector<std::string>& d, int64_t b, int6
 }
 
 // ---- What the code under test reads: complete subtrees built by CompactRange::push. -------
-struct Stored {
+struct StoredNodes {
   std::map<std::pair<int, int64_t>, Hash> nodes;
   merkle::NodeReader reader() const {
     return [this](int level, int64_t idx) -> Result<Hash> {
@@ -100,7 +100,7 @@ TEST_CASE("merkle: roots and proofs match the recursive reference for sizes 1..7
   REQUIRE(crypto::init().ok());
   const int kMax = 70;
   const auto d = make_leaves(kMax);
-  Stored st;
+  StoredNodes st;
   merkle::CompactRange range;
   std::vector<Hash> roots{merkle::empty_root()};  // roots[n]
   for (int n = 1; n <= kMax; ++n) {

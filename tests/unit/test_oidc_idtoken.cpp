@@ -96,15 +96,11 @@ std::string sign(const Key& k, const std::string& input) {
   return raw;
 }
 
-constexpr int64_t kNow = 1'800'000'000;
+constexpr int64_t kTokenNow = 1'800'000'000;
 
 json claims() {
-  return {{"iss", "https://idp.example"},
-          {"aud", "secu"},
-          {"sub", "u1"},
-          {"iat", kNow - 10},
-          {"exp", kNow + 300},
-          {"nonce", "n"}};
+  return {{"iss", "https://idp.example"}, {"aud", "secu"},          {"sub", "u1"},
+          {"iat", kTokenNow - 10},        {"exp", kTokenNow + 300}, {"nonce", "n"}};
 }
 
 std::string token(const Key& k, const json& payload, json header = json::object()) {
@@ -114,7 +110,7 @@ std::string token(const Key& k, const json& payload, json header = json::object(
 }
 
 IdTokenCheck check() {
-  return {.issuer = "https://idp.example", .client_id = "secu", .now_s = kNow, .leeway_s = 60};
+  return {.issuer = "https://idp.example", .client_id = "secu", .now_s = kTokenNow, .leeway_s = 60};
 }
 
 std::string refusal(const std::string& tok, const json& jwks) {
@@ -204,11 +200,11 @@ TEST_CASE("oidc ID tokens: iss, aud, exp, iat, nbf, sub", "[oidc]") {
   CHECK(has(with("aud", "other"), "audience"));
   CHECK(has(with("aud", json::array({"other", "secu"})), "audience"));  // no azp
   CHECK(has(with("aud", nullptr), "audience"));
-  CHECK(has(with("exp", kNow - 61), "expired"));
-  CHECK(with("exp", kNow - 30) == "accepted");  // within the leeway
+  CHECK(has(with("exp", kTokenNow - 61), "expired"));
+  CHECK(with("exp", kTokenNow - 30) == "accepted");  // within the leeway
   CHECK(has(with("exp", nullptr), "no expiry"));
-  CHECK(has(with("iat", kNow + 120), "future"));
+  CHECK(has(with("iat", kTokenNow + 120), "future"));
   CHECK(has(with("iat", nullptr), "issue time"));
-  CHECK(has(with("nbf", kNow + 120), "not valid yet"));
+  CHECK(has(with("nbf", kTokenNow + 120), "not valid yet"));
   CHECK(has(with("sub", nullptr), "subject"));
 }
