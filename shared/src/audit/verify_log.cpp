@@ -115,7 +115,7 @@ class Queue {
   // showed as malloc/free in the profile).
   void give_back(Batch b) {
     std::lock_guard lk(m_mu);
-    if (m_spare.size() < 2 * kInFlight) m_spare.push_back(std::move(b));
+    if (m_spare.size() < kInFlight) m_spare.push_back(std::move(b));
   }
   bool take_spare(Batch& b) {
     std::lock_guard lk(m_mu);

@@ -139,11 +139,9 @@ Result<std::unique_ptr<Db>> Db::open(const std::string& path, const OpenOptions&
   sqlite3_busy_timeout(raw, opts.busy_timeout_ms);
   // WAL lets readers run beside the one writer; synchronous=FULL makes every commit durable
   // (the WAL is fsynced on commit), which is what "acknowledged only after commit" relies on.
-  // mmap_size: reads of the main file map its pages instead of copying each one through a
-  // pread (a long scan such as audit verify or export spent ~8% of its time in that copy).
   SECU_TRY_VOID(
       db->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-               "PRAGMA temp_store=MEMORY; PRAGMA mmap_size=268435456;"));
+               "PRAGMA temp_store=MEMORY;"));
   return db;
 }
 
