@@ -16,16 +16,33 @@ void append_json_string(std::string& out, std::string_view s) {
   // Mirrors nlohmann's serializer::dump_escaped with ensure_ascii = false: the short escapes,
   // \u00xx (lowercase) for other control characters, everything else verbatim. Non-ASCII text
   // goes through nlohmann itself, so invalid UTF-8 gets exactly its U+FFFD replacement.
+  // Runs of characters that need no escape are appended in one go: verify and export call
+  // this for every field of every entry, and a push_back per character dominated their profile.
   static constexpr char kHex[] = "0123456789abcdef";
-  for (unsigned char c : s) {
+  const char* p = s.data();
+  const size_t n = s.size();
+  bool plain = true;  // no byte needs an escape
+  for (size_t i = 0; i < n; ++i) {
+    const auto c = static_cast<unsigned char>(p[i]);
     if (c >= 0x80) {
       out += nlohmann::json(std::string(s))
                  .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       return;
     }
+    if (c < 0x20 || c == '"' || c == '\\') plain = false;
   }
   out.push_back('"');
-  for (unsigned char c : s) {
+  if (plain) {
+    out.append(p, n);
+    out.push_back('"');
+    return;
+  }
+  size_t run = 0;  // start of the pending run of plain characters
+  for (size_t i = 0; i < n; ++i) {
+    const auto c = static_cast<unsigned char>(p[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(p + run, i - run);
+    run = i + 1;
     switch (c) {
       case '"':
         out += "\\\"";
@@ -48,16 +65,13 @@ void append_json_string(std::string& out, std::string_view s) {
       case '\t':
         out += "\\t";
         break;
-      default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out.push_back(kHex[c >> 4]);
-          out.push_back(kHex[c & 15]);
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
+      default: {
+        const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+        out.append(esc, 6);
+      }
     }
   }
+  out.append(p + run, n - run);
   out.push_back('"');
 }
 

@@ -1,5 +1,6 @@
 #include "secu/audit/export.hpp"
 
+#include <charconv>
 #include <nlohmann/json.hpp>
 
 #include "secu/audit.hpp"
@@ -16,13 +17,41 @@ constexpr const char* kCsvHeader =
     "record_type,seq,ts,org_id,actor_type,actor_id,action,target,details,request_id,prev_hash,"
     "hash,leaf_hash,proof\r\n";
 
-std::string join_hex(const merkle::Proof& p, char sep) {
-  std::string out;
-  for (size_t i = 0; i < p.size(); ++i) {
-    if (i) out.push_back(sep);
-    out += crypto::hex_encode(p[i]);
+// csv_cell(v) appended to `out` without the intermediate strings (the export's hot path).
+void append_csv_cell(std::string& out, std::string_view v) {
+  const bool quote_mark = !v.empty() && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' ||
+                                         v[0] == '\t' || v[0] == '\r' || v[0] == '\'');
+  if (v.find_first_of(",\"\r\n") == std::string_view::npos) {
+    if (quote_mark) out.push_back('\'');
+    out.append(v);
+    return;
   }
-  return out;
+  out.push_back('"');
+  if (quote_mark) out.push_back('\'');
+  size_t run = 0;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (v[i] != '"') continue;
+    out.append(v.data() + run, i + 1 - run);  // through the quote, which is then doubled
+    out.push_back('"');
+    run = i + 1;
+  }
+  out.append(v.data() + run, v.size() - run);
+  out.push_back('"');
+}
+
+void append_int(std::string& out, int64_t v) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  (void)ec;
+  out.append(buf, end);
+}
+
+void append_hex(std::string& out, std::string_view bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (unsigned char c : bytes) {
+    const char two[2] = {kHex[c >> 4], kHex[c & 15]};
+    out.append(two, 2);
+  }
 }
 
 }  // namespace
@@ -148,17 +177,44 @@ Result<bool> ExportWriter::next(std::string& out) {
           const std::string canonical =
               canonical_json(CanonicalFields{r.seq, ts, r.org_id, r.actor_type, r.actor_id,
                                              r.action, r.target, r.details, r.request_id});
-          const std::string leaf = crypto::hex_encode(merkle::hash_leaf(canonical));
+          const merkle::Hash leaf = merkle::hash_leaf(canonical);
           merkle::Proof proof;
           if (!m_complete) {
             SECU_TRY(proof, merkle::inclusion_proof_from(ranges, r.seq - 1, m_cp.checkpoint.size));
           }
+          // Appended piece by piece into `out` (no temporaries per column): the export's cost
+          // per entry is mostly this formatting.
           if (csv) {
-            out += "entry," + std::to_string(r.seq) + "," + csv_cell(ts) + "," +
-                   csv_cell(r.org_id) + "," + csv_cell(r.actor_type) + "," + csv_cell(r.actor_id) +
-                   "," + csv_cell(r.action) + "," + csv_cell(r.target) + "," + csv_cell(r.details) +
-                   "," + csv_cell(r.request_id) + "," + r.prev_hash + "," + r.hash + "," + leaf +
-                   "," + join_hex(proof, ' ') + "\r\n";
+            out += "entry,";
+            append_int(out, r.seq);
+            out.push_back(',');
+            append_csv_cell(out, ts);
+            out.push_back(',');
+            append_csv_cell(out, r.org_id);
+            out.push_back(',');
+            append_csv_cell(out, r.actor_type);
+            out.push_back(',');
+            append_csv_cell(out, r.actor_id);
+            out.push_back(',');
+            append_csv_cell(out, r.action);
+            out.push_back(',');
+            append_csv_cell(out, r.target);
+            out.push_back(',');
+            append_csv_cell(out, r.details);
+            out.push_back(',');
+            append_csv_cell(out, r.request_id);
+            out.push_back(',');
+            out += r.prev_hash;
+            out.push_back(',');
+            out += r.hash;
+            out.push_back(',');
+            append_hex(out, leaf);
+            out.push_back(',');
+            for (size_t i = 0; i < proof.size(); ++i) {
+              if (i) out.push_back(' ');
+              append_hex(out, proof[i]);
+            }
+            out += "\r\n";
           } else {
             // Built by hand in nlohmann's sorted-key order (the verifier re-dumps each line
             // with nlohmann and demands the same bytes): faster than a json object per row.
@@ -172,7 +228,9 @@ Result<bool> ExportWriter::next(std::string& out) {
             out += r.details;
             out += ",\"hash\":";
             append_json_string(out, r.hash);
-            out += ",\"leaf_hash\":\"" + leaf + "\",\"org_id\":";
+            out += ",\"leaf_hash\":\"";
+            append_hex(out, leaf);
+            out += "\",\"org_id\":";
             append_json_string(out, r.org_id);
             out += ",\"prev_hash\":";
             append_json_string(out, r.prev_hash);
@@ -180,14 +238,16 @@ Result<bool> ExportWriter::next(std::string& out) {
               out += ",\"proof\":[";
               for (size_t i = 0; i < proof.size(); ++i) {
                 out += i ? ",\"" : "\"";
-                out += crypto::hex_encode(proof[i]);
+                append_hex(out, proof[i]);
                 out += "\"";
               }
               out += "]";
             }
             out += ",\"request_id\":";
             append_json_string(out, r.request_id);
-            out += ",\"seq\":" + std::to_string(r.seq) + ",\"target\":";
+            out += ",\"seq\":";
+            append_int(out, r.seq);
+            out += ",\"target\":";
             append_json_string(out, r.target);
             out += ",\"ts\":";
             append_json_string(out, ts);

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 namespace secu::crypto {
 
@@ -192,11 +193,43 @@ std::string sha256(std::string_view data) {
   return sodium_sha256(data);  // the same digest; libcrypto could not start (out of memory)
 }
 
+namespace {
+// Contexts of finished Sha256 objects, kept per thread for the next one: audit verify and
+// export hash two or three times per entry, and a fresh EVP_MD_CTX each time (allocation,
+// digest up-ref, cleanse, free) cost about as much as the hashing itself.
+struct CtxPool {
+  static constexpr size_t kKeep = 8;
+  std::vector<EVP_MD_CTX*> free;
+  ~CtxPool() {
+    for (auto* c : free)
+      EVP_MD_CTX_free(c);
+    gone = true;
+  }
+  static thread_local bool gone;  // this thread's pool was destroyed (thread exit)
+};
+thread_local bool CtxPool::gone = false;
+thread_local CtxPool ctx_pool;
+
+EVP_MD_CTX* take_ctx() {
+  if (!CtxPool::gone && !ctx_pool.free.empty()) {
+    EVP_MD_CTX* c = ctx_pool.free.back();
+    ctx_pool.free.pop_back();
+    return c;
+  }
+  return EVP_MD_CTX_new();
+}
+}  // namespace
+
 void Sha256::CtxFree::operator()(void* ctx) const {
-  EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx));
+  auto* c = static_cast<EVP_MD_CTX*>(ctx);
+  if (!CtxPool::gone && ctx_pool.free.size() < CtxPool::kKeep) {
+    ctx_pool.free.push_back(c);  // EVP_DigestInit_ex2 resets it for the next user
+    return;
+  }
+  EVP_MD_CTX_free(c);
 }
 
-Sha256::Sha256() : m_ctx(EVP_MD_CTX_new()) {
+Sha256::Sha256() : m_ctx(take_ctx()) {
   auto* c = static_cast<EVP_MD_CTX*>(m_ctx.get());
   m_use_fallback = !c || !sha256_md() || EVP_DigestInit_ex2(c, sha256_md(), nullptr) != 1;
 }
