@@ -37,8 +37,8 @@ void rotate_admin_token(Ctx& c) {
   c.write([&](store::WriteTx& tx) -> Status {
     SECU_TRY(made, rotation::rotate_admin_token(tx, app.secrets().hash_key,
                                                 c.audit_entry({}, {}, {}, {})));
-    // After the commit and in commit order (the writer thread runs these one batch after the
-    // other), so two racing rotations leave the hash and the file of the same, last token.
+    // After the commit and in commit order (a batch's hooks run before the next batch starts),
+    // so two racing rotations leave the hash and the file of the same, last token.
     tx.after_commit([&app, &made, &file_updated, token_file] {
       app.set_admin_token_hash(made.hash);
       // <data-dir>/admin.token is where a local secuctl finds the token (DESIGN.md): keep it

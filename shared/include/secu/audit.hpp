@@ -11,7 +11,7 @@
 //  4. Entry seq s is also leaf s-1 of the log's RFC 6962 Merkle tree: append() stores its leaf
 //     hash and every subtree it completes in the same transaction (secu/audit/log.hpp), and
 //     fails — so the audited change fails — when the tree does not line up with the chain.
-// Thread-safety: append() only on the store's writer thread (inside Store::write).
+// Thread-safety: append() only inside a Store::write job (one batch runs at a time).
 #pragma once
 
 #include <cstdint>
