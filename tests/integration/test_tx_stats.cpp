@@ -12,7 +12,7 @@ using nlohmann::json;
 
 namespace {
 
-json pay(const std::string& to, int64_t amount) {
+json stats_transfer(const std::string& to, int64_t amount) {
   return {{"rail", "internal"}, {"currency", "usd"}, {"amount", amount}, {"to_agent_id", to}};
 }
 
@@ -25,9 +25,10 @@ TEST_CASE("tx stats: totals per org and across the network", "[tx][stats]") {
   fund(s, a.payer.agent, 10'000);
   fund(s, b.payer.agent, 10'000);
   for (int64_t amount : {100, 200, 300})
-    REQUIRE(transfer(s, a.payer.key, pay(a.payee, amount)).status == 200);
-  REQUIRE(transfer(s, b.payer.key, pay(b.payee, 50)).status == 200);
-  REQUIRE(transfer(s, b.payer.key, pay(a.payee, 25)).status == 200);  // b pays into org a
+    REQUIRE(transfer(s, a.payer.key, stats_transfer(a.payee, amount)).status == 200);
+  REQUIRE(transfer(s, b.payer.key, stats_transfer(b.payee, 50)).status == 200);
+  REQUIRE(transfer(s, b.payer.key, stats_transfer(a.payee, 25)).status ==
+          200);  // b pays into org a
 
   // Org a: its three, and the one it received from b.
   const auto tok_a = make_user_token(s, a.payer.org, "viewer", "viewer@a.stats");

@@ -12,7 +12,8 @@
 #include "integrations/oidc_idtoken.hpp"
 #include "secu/crypto.hpp"
 
-using nlohmann::json;
+// Not `json`: in a unity batch another file's `using namespace secu;` makes that ambiguous.
+using Json = nlohmann::json;
 using secu::daemon::oidc::IdTokenCheck;
 using secu::daemon::oidc::verify_id_token;
 
@@ -36,14 +37,14 @@ std::string bn_bytes(EVP_PKEY* k, const char* name) {
   return out;
 }
 
-struct Key {
+struct IdpKey {
   PKey pkey;
   std::string alg;
-  json jwk;
+  Json jwk;
 };
 
-Key make_key(const std::string& alg, const std::string& kid) {
-  Key k;
+IdpKey make_key(const std::string& alg, const std::string& kid) {
+  IdpKey k;
   k.alg = alg;
   if (alg == "ES256") {
     k.pkey.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
@@ -73,7 +74,7 @@ Key make_key(const std::string& alg, const std::string& kid) {
   return k;
 }
 
-std::string sign(const Key& k, const std::string& input) {
+std::string sign(const IdpKey& k, const std::string& input) {
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   REQUIRE(EVP_DigestSignInit(ctx, nullptr, EVP_sha256(), nullptr, k.pkey.get()) == 1);
   size_t len = 0;
@@ -98,12 +99,12 @@ std::string sign(const Key& k, const std::string& input) {
 
 constexpr int64_t kTokenNow = 1'800'000'000;
 
-json claims() {
+Json claims() {
   return {{"iss", "https://idp.example"}, {"aud", "secu"},          {"sub", "u1"},
           {"iat", kTokenNow - 10},        {"exp", kTokenNow + 300}, {"nonce", "n"}};
 }
 
-std::string token(const Key& k, const json& payload, json header = json::object()) {
+std::string token(const IdpKey& k, const Json& payload, Json header = Json::object()) {
   if (header.empty()) header = {{"alg", k.alg}, {"kid", k.jwk["kid"]}, {"typ", "JWT"}};
   const std::string input = b64u(header.dump()) + "." + b64u(payload.dump());
   return input + "." + b64u(sign(k, input));
@@ -113,7 +114,7 @@ IdTokenCheck check() {
   return {.issuer = "https://idp.example", .client_id = "secu", .now_s = kTokenNow, .leeway_s = 60};
 }
 
-std::string refusal(const std::string& tok, const json& jwks) {
+std::string refusal(const std::string& tok, const Json& jwks) {
   auto r = verify_id_token(tok, jwks, check());
   if (r.ok()) return "accepted";
   CHECK(r.error().code == "invalid_id_token");
@@ -129,9 +130,9 @@ bool has(const std::string& s, const std::string& part) {
 TEST_CASE("oidc ID tokens: RS256 and ES256 from JWKs verify and claims come back", "[oidc]") {
   for (const std::string alg : {"ES256", "RS256"}) {
     INFO(alg);
-    const Key k = make_key(alg, "k1");
-    const Key other = make_key(alg == "ES256" ? "RS256" : "ES256", "k2");
-    const json jwks = {{"keys", {other.jwk, k.jwk}}};
+    const IdpKey k = make_key(alg, "k1");
+    const IdpKey other = make_key(alg == "ES256" ? "RS256" : "ES256", "k2");
+    const Json jwks = {{"keys", {other.jwk, k.jwk}}};
     auto r = verify_id_token(token(k, claims()), jwks, check());
     REQUIRE(r.ok());
     CHECK((*r)["sub"] == "u1");
@@ -148,9 +149,9 @@ TEST_CASE("oidc ID tokens: RS256 and ES256 from JWKs verify and claims come back
 }
 
 TEST_CASE("oidc ID tokens: refused algs, keys and signatures", "[oidc]") {
-  const Key es = make_key("ES256", "es");
-  const Key rs = make_key("RS256", "rs");
-  const json jwks = {{"keys", {es.jwk, rs.jwk}}};
+  const IdpKey es = make_key("ES256", "es");
+  const IdpKey rs = make_key("RS256", "rs");
+  const Json jwks = {{"keys", {es.jwk, rs.jwk}}};
   const std::string good = token(es, claims());
   const std::string body = good.substr(0, good.rfind('.'));
   const std::string payload = body.substr(body.find('.') + 1);
@@ -164,7 +165,7 @@ TEST_CASE("oidc ID tokens: refused algs, keys and signatures", "[oidc]") {
       refusal(b64u(R"({"alg":"ES256","kid":"es","crit":["x"]})") + "." + payload + ".c2ln", jwks),
       "critical"));
   // A key the JWKS does not hold; a kid of the wrong key type.
-  const Key rogue = make_key("ES256", "rogue");
+  const IdpKey rogue = make_key("ES256", "rogue");
   CHECK(has(refusal(token(rogue, claims()), jwks), "does not publish"));
   CHECK(has(refusal(token(rogue, claims(), {{"alg", "ES256"}, {"kid", "es"}}), jwks),
             "signature does not verify"));
@@ -179,15 +180,15 @@ TEST_CASE("oidc ID tokens: refused algs, keys and signatures", "[oidc]") {
   CHECK(has(refusal("a.b", jwks), "malformed"));
   CHECK(has(refusal("", jwks), "malformed"));
   // A JWK that says another alg than the header.
-  json mixed = jwks;
+  Json mixed = jwks;
   mixed["keys"][0]["alg"] = "ES384";
   CHECK(has(refusal(good, mixed), "does not publish"));
 }
 
 TEST_CASE("oidc ID tokens: iss, aud, exp, iat, nbf, sub", "[oidc]") {
-  const Key k = make_key("ES256", "k");
-  const json jwks = {{"keys", {k.jwk}}};
-  auto with = [&](const char* key, const json& v) {
+  const IdpKey k = make_key("ES256", "k");
+  const Json jwks = {{"keys", {k.jwk}}};
+  auto with = [&](const char* key, const Json& v) {
     auto c = claims();
     if (v.is_null()) {
       c.erase(key);
@@ -198,7 +199,7 @@ TEST_CASE("oidc ID tokens: iss, aud, exp, iat, nbf, sub", "[oidc]") {
   };
   CHECK(has(with("iss", "https://evil.example"), "another issuer"));
   CHECK(has(with("aud", "other"), "audience"));
-  CHECK(has(with("aud", json::array({"other", "secu"})), "audience"));  // no azp
+  CHECK(has(with("aud", Json::array({"other", "secu"})), "audience"));  // no azp
   CHECK(has(with("aud", nullptr), "audience"));
   CHECK(has(with("exp", kTokenNow - 61), "expired"));
   CHECK(with("exp", kTokenNow - 30) == "accepted");  // within the leeway
