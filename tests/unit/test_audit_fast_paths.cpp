@@ -53,7 +53,7 @@ std::string snprintf_rfc3339(int64_t ms) {
   rem %= 3600000;
   const int mm = static_cast<int>(rem / 60000);
   rem %= 60000;
-  char buf[40];
+  char buf[80];  // room for what GCC's -Wformat-truncation assumes the fields can reach
   std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<long long>(y),
                 m, d, hh, mm, static_cast<int>(rem / 1000), static_cast<int>(rem % 1000));
   return buf;
