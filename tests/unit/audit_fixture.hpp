@@ -7,6 +7,7 @@
 #include <string>
 
 #include "secu/audit.hpp"
+#include "secu/audit/export.hpp"
 #include "secu/audit/log.hpp"
 #include "secu/crypto.hpp"
 #include "secu/db.hpp"
@@ -84,5 +85,21 @@ class AuditStore {
  private:
   int m_count = 0;
 };
+
+// The whole export of `cp` in the given options, read `batch` entries at a time (small, so even
+// a short log spans several chunks).
+inline std::string export_text(AuditStore& a, audit::ExportOptions o,
+                               const audit::SignedCheckpoint& cp, int64_t batch = 4) {
+  o.batch = batch;
+  auto w = audit::ExportWriter::open(*a.st, cp, o);
+  REQUIRE(w.ok());
+  std::string out;
+  for (;;) {
+    auto more = (*w)->next(out);
+    REQUIRE(more.ok());
+    if (!*more) break;
+  }
+  return out;
+}
 
 }  // namespace secu::test

@@ -13,19 +13,6 @@ using namespace secu::audit;
 
 namespace {
 
-std::string export_text(AuditStore& a, ExportOptions o, const SignedCheckpoint& cp) {
-  o.batch = 4;  // several chunks even for small logs
-  auto w = ExportWriter::open(*a.st, cp, o);
-  REQUIRE(w.ok());
-  std::string out;
-  for (;;) {
-    auto more = (*w)->next(out);
-    REQUIRE(more.ok());
-    if (!*more) break;
-  }
-  return out;
-}
-
 ExportVerifyReport check(const std::string& text, const ExportVerifyOptions& o) {
   std::istringstream in(text);
   return verify_export(in, o);

@@ -199,16 +199,7 @@ TEST_CASE("audit fast paths: export lines are the nlohmann and csv_cell definiti
   auto run = [&](ExportFormat f) {
     ExportOptions o;
     o.format = f;
-    o.batch = 3;
-    auto w = ExportWriter::open(*a.st, cp, o);
-    REQUIRE(w.ok());
-    std::string out;
-    for (;;) {
-      auto more = (*w)->next(out);
-      REQUIRE(more.ok());
-      if (!*more) break;
-    }
-    return out;
+    return export_text(a, o, cp, 3);
   };
 
   const auto jsonl = lines_of(run(ExportFormat::kJsonl), "\n");
